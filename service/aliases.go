@@ -1,0 +1,126 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"kmsmeta/repository"
+)
+
+// Alias is an alias as the API returns it.
+type Alias struct {
+	KeyID     string
+	AliasARN  string
+	AliasName string
+}
+
+// AliasPage is one page of aliases with the paging values in effect.
+type AliasPage struct {
+	PageNumber int64
+	PageSize   int64
+	TotalCount int64
+	Aliases    []Alias
+}
+
+// ListAliasesByKeyIDInput holds the parameters of ListAliasesByKeyId as the
+// client sent them; an empty string means "not given".
+type ListAliasesByKeyIDInput struct {
+	KeyID      string
+	PageNumber string
+	PageSize   string
+}
+
+// listAliasesByKeyIDSizes is the documented PageSize range, 0 to 101, taken
+// literally.
+var listAliasesByKeyIDSizes = pageRange{minSize: 0, maxSize: 101, defaultSize: 10}
+
+// ListAliasesByKeyID returns one page of the aliases bound to a key, given by
+// key ID or key ARN. An alias in place of the key is not resolved: it is
+// reported as a key that does not exist.
+func (s *Service) ListAliasesByKeyID(ctx context.Context, scope Scope, in ListAliasesByKeyIDInput) (AliasPage, error) {
+	if in.KeyID == "" {
+		return AliasPage{}, MissingParameter("KeyId")
+	}
+	paging, err := parsePage(in.PageNumber, in.PageSize, listAliasesByKeyIDSizes)
+	if err != nil {
+		return AliasPage{}, err
+	}
+
+	ref := parseKeyRef(scope, in.KeyID)
+	if ref.isAlias() || ref.foreign {
+		return AliasPage{}, keyNotFound()
+	}
+
+	rows, err := s.store.ListAliasesByKeyID(ctx, scope, ref.keyID, paging.limit(), paging.offset())
+	if errors.Is(err, repository.ErrNotFound) {
+		return AliasPage{}, keyNotFound()
+	}
+	if err != nil {
+		return AliasPage{}, fromRepository(err)
+	}
+
+	result := AliasPage{
+		PageNumber: paging.Number,
+		PageSize:   paging.Size,
+		TotalCount: rows.TotalCount,
+		Aliases:    make([]Alias, 0, len(rows.Aliases)),
+	}
+	for _, alias := range rows.Aliases {
+		result.Aliases = append(result.Aliases, Alias{KeyID: alias.KeyID, AliasARN: alias.AliasARN, AliasName: alias.AliasName})
+	}
+	return result, nil
+}
+
+// CreateAliasInput holds the parameters of CreateAlias.
+type CreateAliasInput struct {
+	AliasName string
+	KeyID     string
+}
+
+// CreateAlias binds a new alias to a key given by key ID or key ARN.
+func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasInput) error {
+	if in.AliasName == "" {
+		return MissingParameter("AliasName")
+	}
+	if in.KeyID == "" {
+		return MissingParameter("KeyId")
+	}
+	if err := validateAliasName(in.AliasName); err != nil {
+		return err
+	}
+
+	ref := parseKeyRef(scope, in.KeyID)
+	if ref.isAlias() {
+		return unsupportedAlias()
+	}
+	if ref.foreign {
+		return keyNotFound()
+	}
+
+	return s.inTx(ctx, func(q *repository.Queries) error {
+		// The share lock keeps the key from being scheduled for deletion
+		// between the state check and the insert.
+		key, err := q.GetKeyForShare(ctx, scope, ref.keyID)
+		if errors.Is(err, repository.ErrNotFound) {
+			return keyNotFound()
+		}
+		if err != nil {
+			return fromRepository(err)
+		}
+		if key.State == StatePendingDeletion {
+			return stateModifiedFailed(key.State)
+		}
+
+		_, err = q.InsertAlias(ctx, scope, in.AliasName, key.KeyID)
+		switch {
+		case repository.IsConflict(err, repository.ConstraintAliasPrimaryKey):
+			return aliasAlreadyExists()
+		case repository.IsConflict(err, repository.ConstraintAliasKey):
+			// The key was deleted for good after the lookup.
+			return keyNotFound()
+		case err != nil:
+			return fromRepository(err)
+		}
+		return nil
+	})
+}
