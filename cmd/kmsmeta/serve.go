@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kmsmeta/httpapi"
+	"kmsmeta/internal/devpg"
+	"kmsmeta/repository"
+	"kmsmeta/service"
+)
+
+// serveConfig holds the flags of "kmsmeta serve".
+type serveConfig struct {
+	listen      string
+	databaseURL string
+	region      string
+	auth        string
+	account     string
+	dataDir     string
+	logLevel    slog.Level
+}
+
+var (
+	regionPattern  = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+	accountPattern = regexp.MustCompile(`^[0-9]{16}$`)
+)
+
+// shutdownTimeout bounds how long in-flight requests may finish after
+// SIGINT or SIGTERM.
+const shutdownTimeout = 15 * time.Second
+
+// newServeFlags defines the flags of "kmsmeta serve" on config.
+func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.StringVar(&config.listen, "listen", "127.0.0.1:8080", "TCP address to serve the API on, host:port")
+	flags.StringVar(&config.databaseURL, "database-url", "",
+		"PostgreSQL URL; when empty, a private PostgreSQL is started in --data-dir (development default)")
+	flags.StringVar(&config.region, "region", "cn-hangzhou", "region this server serves, as in ARNs and RegionId")
+	flags.StringVar(&config.auth, "auth", "none", `request authentication: "none" serves every request as --account`)
+	flags.StringVar(&config.account, "account", "1000000000000001", "16-digit account ID that requests act as with --auth none")
+	flags.StringVar(&config.dataDir, "data-dir", "./kmsmeta-data", "directory of the development PostgreSQL, used when --database-url is empty")
+	flags.TextVar(&config.logLevel, "log-level", slog.LevelInfo, "minimum level of log lines: DEBUG, INFO, WARN or ERROR")
+	return flags
+}
+
+func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	var config serveConfig
+	flags := newServeFlags(&config, stderr)
+
+	if err := parseFlags(flags, args, getenv); err != nil {
+		return serveConfig{}, err
+	}
+	if flags.NArg() > 0 {
+		return serveConfig{}, fmt.Errorf("unexpected argument %q: serve takes only flags", flags.Arg(0))
+	}
+
+	if !regionPattern.MatchString(config.region) {
+		return serveConfig{}, fmt.Errorf("invalid --region %q: use lowercase letters, digits and -, such as cn-hangzhou", config.region)
+	}
+	if config.auth != "none" {
+		return serveConfig{}, fmt.Errorf("invalid --auth %q: the only mode is none", config.auth)
+	}
+	if !accountPattern.MatchString(config.account) {
+		return serveConfig{}, fmt.Errorf("invalid --account %q: an account ID has 16 digits", config.account)
+	}
+	return config, nil
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	config, err := parseServeFlags(args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: config.logLevel}))
+
+	logger.Info("kmsmeta: starting", slog.String("listen", config.listen), slog.String("region", config.region),
+		slog.String("auth", config.auth), slog.String("data_dir", config.dataDir),
+		slog.Bool("database_url_set", config.databaseURL != ""))
+	if config.auth == "none" {
+		logger.Warn("kmsmeta: requests are not authenticated; every request acts as the configured account",
+			slog.String("account", config.account))
+	}
+
+	databaseURL := config.databaseURL
+	if databaseURL == "" {
+		server, err := startDevelopmentDatabase(ctx, logger, config.dataDir)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := server.Stop(context.WithoutCancel(ctx)); err != nil {
+				logger.Error("database: stop development PostgreSQL", slog.Any("error", err))
+			}
+		}()
+		databaseURL = server.URL()
+	}
+
+	pool, err := openPool(ctx, logger, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	store := repository.NewStore(pool)
+	handler := httpapi.New(httpapi.Config{
+		Service:       service.New(store),
+		RegionID:      config.region,
+		Authenticator: httpapi.NoAuthentication{AccountID: config.account, RegionID: config.region},
+		Ready:         store.Ping,
+		Logger:        logger,
+	})
+	return serveHTTP(ctx, logger, config.listen, handler)
+}
+
+func startDevelopmentDatabase(ctx context.Context, logger *slog.Logger, dataDir string) (*devpg.Server, error) {
+	logger.Info("database: no --database-url given; starting a private PostgreSQL (development default)",
+		slog.String("data_dir", dataDir))
+
+	server, err := devpg.Start(ctx, devpg.Options{DataDir: dataDir, Durable: true, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("start development PostgreSQL in %s: %w", dataDir, err)
+	}
+	return server, nil
+}
+
+// openPool migrates the database, then opens the pool that serves requests.
+func openPool(ctx context.Context, logger *slog.Logger, databaseURL string) (*pgxpool.Pool, error) {
+	poolConfig, err := newPoolConfig(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	logPoolConfig(logger, poolConfig)
+
+	if err := migrateUp(ctx, logger, poolConfig); err != nil {
+		return nil, err
+	}
+
+	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	return pool, nil
+}
+
+// serveHTTP serves handler on address until ctx is done, then lets
+// in-flight requests finish for up to shutdownTimeout.
+func serveHTTP(ctx context.Context, logger *slog.Logger, address string, handler http.Handler) error {
+	listener, err := net.Listen("tcp", address)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", address, err)
+	}
+
+	server := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	served := make(chan error, 1)
+	go func() {
+		served <- server.Serve(listener)
+	}()
+	logger.Info("HTTP server: listening", slog.String("address", listener.Addr().String()))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+
+	logger.Info("HTTP server: shutting down", slog.Duration("timeout", shutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down HTTP server: %w", err)
+	}
+	logger.Info("HTTP server: stopped")
+	return nil
+}
