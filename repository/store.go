@@ -39,10 +39,13 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{Queries: Queries{db: pool}, pool: pool}
 }
 
-// Scope is the account and region that a request acts in.
+// Scope is the account and region that a request acts in. Queries filter
+// on AccountID and RegionID; AccessKeyID only identifies the caller in the
+// audit trail and is empty when requests are not signed.
 type Scope struct {
-	AccountID string
-	RegionID  string
+	AccountID   string
+	RegionID    string
+	AccessKeyID string
 }
 
 // InTx runs fn in a transaction and commits it when fn returns nil. The
