@@ -14,10 +14,19 @@ type action func(ctx context.Context, svc *service.Service, scope service.Scope,
 
 func actions() map[string]action {
 	return map[string]action{
-		"CreateKey":          createKey,
-		"DescribeKey":        describeKey,
-		"CreateAlias":        createAlias,
-		"ListAliasesByKeyId": listAliasesByKeyID,
+		"CreateKey":            createKey,
+		"DescribeKey":          describeKey,
+		"ListKeys":             listKeys,
+		"EnableKey":            enableKey,
+		"DisableKey":           disableKey,
+		"ScheduleKeyDeletion":  scheduleKeyDeletion,
+		"CancelKeyDeletion":    cancelKeyDeletion,
+		"UpdateKeyDescription": updateKeyDescription,
+		"CreateAlias":          createAlias,
+		"UpdateAlias":          updateAlias,
+		"DeleteAlias":          deleteAlias,
+		"ListAliases":          listAliases,
+		"ListAliasesByKeyId":   listAliasesByKeyID,
 	}
 }
 
@@ -30,7 +39,7 @@ type requestOnly struct {
 }
 
 // aliasEntry, aliasList and aliasPage are the body of ListAliasesByKeyId
-// (and later ListAliases). The list keeps its wrapper when empty, as
+// and ListAliases. The list keeps its wrapper when empty, as
 // "Aliases":{"Alias":[]}, because Terraform and the aliyun CLI's pager fail
 // without it.
 type aliasEntry struct {
@@ -170,6 +179,7 @@ func createKey(ctx context.Context, svc *service.Service, scope service.Scope, p
 		ProtectionLevel:         p.get("ProtectionLevel"),
 		EnableAutomaticRotation: p.get("EnableAutomaticRotation"),
 		RotationInterval:        p.get("RotationInterval"),
+		Tags:                    p.get("Tags"),
 	})
 	if err != nil {
 		return nil, err
@@ -183,4 +193,108 @@ func describeKey(ctx context.Context, svc *service.Service, scope service.Scope,
 		return nil, err
 	}
 	return keyMetadataBody{RequestID: requestID, KeyMetadata: newKeyMetadata(metadata)}, nil
+}
+
+func listAliases(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+	page, err := svc.ListAliases(ctx, scope, service.ListAliasesInput{
+		PageNumber: p.get("PageNumber"),
+		PageSize:   p.get("PageSize"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newAliasPage(requestID, page), nil
+}
+
+func updateAlias(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+	err := svc.UpdateAlias(ctx, scope, service.UpdateAliasInput{
+		AliasName: p.get("AliasName"),
+		KeyID:     p.get("KeyId"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return requestOnly{RequestID: requestID}, nil
+}
+
+func deleteAlias(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+	if err := svc.DeleteAlias(ctx, scope, service.DeleteAliasInput{AliasName: p.get("AliasName")}); err != nil {
+		return nil, err
+	}
+	return requestOnly{RequestID: requestID}, nil
+}
+
+// keyEntry, keyList and keyPage are the body of ListKeys; the list keeps
+// its wrapper when empty, as "Keys":{"Key":[]}.
+type keyEntry struct {
+	KeyID  string `json:"KeyId" xml:"KeyId"`
+	KeyARN string `json:"KeyArn" xml:"KeyArn"`
+}
+
+type keyList struct {
+	Key []keyEntry `json:"Key" xml:"Key"`
+}
+
+type keyPage struct {
+	RequestID  string  `json:"RequestId" xml:"RequestId"`
+	PageNumber int64   `json:"PageNumber" xml:"PageNumber"`
+	PageSize   int64   `json:"PageSize" xml:"PageSize"`
+	TotalCount int64   `json:"TotalCount" xml:"TotalCount"`
+	Keys       keyList `json:"Keys" xml:"Keys"`
+}
+
+func listKeys(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+	page, err := svc.ListKeys(ctx, scope, service.ListKeysInput{
+		PageNumber: p.get("PageNumber"),
+		PageSize:   p.get("PageSize"),
+		Filters:    p.get("Filters"),
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	body := keyPage{
+		RequestID:  requestID,
+		PageNumber: page.PageNumber,
+		PageSize:   page.PageSize,
+		TotalCount: page.TotalCount,
+		Keys:       keyList{Key: make([]keyEntry, 0, len(page.Keys))},
+	}
+	for _, key := range page.Keys {
+		body.Keys.Key = append(body.Keys.Key, keyEntry{KeyID: key.KeyID, KeyARN: key.KeyARN})
+	}
+	return body, nil
+}
+
+// keyStateAction adapts one of the service's key-state methods, which all
+// take the same input and return nothing but an error.
+func keyStateAction(change func(*service.Service, context.Context, service.Scope, service.KeyStateInput) error) action {
+	return func(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+		err := change(svc, ctx, scope, service.KeyStateInput{
+			KeyID:               p.get("KeyId"),
+			PendingWindowInDays: p.get("PendingWindowInDays"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return requestOnly{RequestID: requestID}, nil
+	}
+}
+
+var (
+	enableKey           = keyStateAction((*service.Service).EnableKey)
+	disableKey          = keyStateAction((*service.Service).DisableKey)
+	scheduleKeyDeletion = keyStateAction((*service.Service).ScheduleKeyDeletion)
+	cancelKeyDeletion   = keyStateAction((*service.Service).CancelKeyDeletion)
+)
+
+func updateKeyDescription(ctx context.Context, svc *service.Service, scope service.Scope, p params, requestID string) (any, error) {
+	err := svc.UpdateKeyDescription(ctx, scope, service.UpdateKeyDescriptionInput{
+		KeyID:       p.get("KeyId"),
+		Description: p.get("Description"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return requestOnly{RequestID: requestID}, nil
 }

@@ -153,7 +153,8 @@ func (h *Handler) serveAPI(r *http.Request, c *call) (any, error) {
 		return nil, err
 	}
 
-	return run(r.Context(), h.config.Service, scope, p, c.requestID)
+	ctx := service.WithRequestID(r.Context(), c.requestID)
+	return run(ctx, h.config.Service, scope, p, c.requestID)
 }
 
 // actionName reads the action from the Action parameter (signature V1

@@ -100,3 +100,90 @@ func (q *Queries) ListAliasesByKeyID(ctx context.Context, scope Scope, keyID str
 	}
 	return page, nil
 }
+
+// GetAliasForUpdate is GetAlias that also locks the row until the
+// transaction ends, so that a concurrent update or delete of the alias waits.
+func (q *Queries) GetAliasForUpdate(ctx context.Context, scope Scope, aliasName string) (Alias, error) {
+	var alias Alias
+	err := q.db.QueryRow(ctx, `
+		SELECT alias_name, alias_arn, key_id
+		FROM aliases
+		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3
+		FOR UPDATE`,
+		scope.AccountID, scope.RegionID, aliasName).Scan(&alias.AliasName, &alias.AliasARN, &alias.KeyID)
+	if err != nil {
+		return Alias{}, translate(err)
+	}
+	return alias, nil
+}
+
+// UpdateAliasKey binds an existing alias to keyID in one statement, so the
+// alias is never listed under both keys or neither.
+func (q *Queries) UpdateAliasKey(ctx context.Context, scope Scope, aliasName, keyID string) (Alias, error) {
+	alias := Alias{AliasName: aliasName, KeyID: keyID}
+	err := q.db.QueryRow(ctx, `
+		UPDATE aliases SET key_id = $4, updated_at = now()
+		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3
+		RETURNING alias_arn`,
+		scope.AccountID, scope.RegionID, aliasName, keyID).Scan(&alias.AliasARN)
+	if err != nil {
+		return Alias{}, translate(err)
+	}
+	return alias, nil
+}
+
+// DeleteAlias deletes an alias and returns it as it was, or ErrNotFound.
+func (q *Queries) DeleteAlias(ctx context.Context, scope Scope, aliasName string) (Alias, error) {
+	var alias Alias
+	err := q.db.QueryRow(ctx, `
+		DELETE FROM aliases
+		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3
+		RETURNING alias_name, alias_arn, key_id`,
+		scope.AccountID, scope.RegionID, aliasName).Scan(&alias.AliasName, &alias.AliasARN, &alias.KeyID)
+	if err != nil {
+		return Alias{}, translate(err)
+	}
+	return alias, nil
+}
+
+// ListAliases returns one page of all aliases in scope, in byte order of
+// name, and their total count, from one statement.
+func (q *Queries) ListAliases(ctx context.Context, scope Scope, limit, offset int64) (AliasPage, error) {
+	rows, err := q.db.Query(ctx, `
+		SELECT total.count, page.alias_name, page.alias_arn, page.key_id
+		FROM (
+			SELECT count(*) AS count FROM aliases WHERE account_id = $1 AND region_id = $2
+		) AS total
+		LEFT JOIN LATERAL (
+			SELECT alias_name, alias_arn, key_id
+			FROM aliases
+			WHERE account_id = $1 AND region_id = $2
+			ORDER BY alias_name
+			LIMIT $3 OFFSET $4
+		) AS page ON true`,
+		scope.AccountID, scope.RegionID, limit, offset)
+	if err != nil {
+		return AliasPage{}, translate(err)
+	}
+	defer rows.Close()
+
+	page := AliasPage{Aliases: []Alias{}}
+	for rows.Next() {
+		var name, arn, keyID *string
+		if err := rows.Scan(&page.TotalCount, &name, &arn, &keyID); err != nil {
+			return AliasPage{}, translate(err)
+		}
+		if name != nil {
+			page.Aliases = append(page.Aliases, Alias{AliasName: *name, AliasARN: *arn, KeyID: *keyID})
+		}
+	}
+	return page, translate(rows.Err())
+}
+
+// CountAliases returns the number of aliases in scope.
+func (q *Queries) CountAliases(ctx context.Context, scope Scope) (int64, error) {
+	var count int64
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM aliases WHERE account_id = $1 AND region_id = $2`,
+		scope.AccountID, scope.RegionID).Scan(&count)
+	return count, translate(err)
+}

@@ -59,16 +59,7 @@ func (s *Service) ListAliasesByKeyID(ctx context.Context, scope Scope, in ListAl
 		return AliasPage{}, fromRepository(err)
 	}
 
-	result := AliasPage{
-		PageNumber: paging.Number,
-		PageSize:   paging.Size,
-		TotalCount: rows.TotalCount,
-		Aliases:    make([]Alias, 0, len(rows.Aliases)),
-	}
-	for _, alias := range rows.Aliases {
-		result.Aliases = append(result.Aliases, Alias{KeyID: alias.KeyID, AliasARN: alias.AliasARN, AliasName: alias.AliasName})
-	}
-	return result, nil
+	return newAliasPage(paging, rows), nil
 }
 
 // CreateAliasInput holds the parameters of CreateAlias.
@@ -111,6 +102,10 @@ func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasIn
 			return stateModifiedFailed(key.State)
 		}
 
+		if err := checkQuota(ctx, q, scope, "aliases", s.limits.MaxAliasesPerAccount, q.CountAliases); err != nil {
+			return err
+		}
+
 		_, err = q.InsertAlias(ctx, scope, in.AliasName, key.KeyID)
 		switch {
 		case repository.IsConflict(err, repository.ConstraintAliasPrimaryKey):
@@ -121,6 +116,129 @@ func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasIn
 		case err != nil:
 			return fromRepository(err)
 		}
-		return nil
+		return s.audit(ctx, q, scope, repository.AuditEvent{
+			Action: "CreateAlias", KeyID: key.KeyID, AliasName: in.AliasName,
+			NewValue: map[string]any{"KeyId": key.KeyID},
+		})
 	})
+}
+
+// UpdateAliasInput holds the parameters of UpdateAlias. KeyID names the key
+// the alias moves to.
+type UpdateAliasInput struct {
+	AliasName string
+	KeyID     string
+}
+
+// UpdateAlias binds an existing alias to another key. The alias row stays
+// locked from the lookup to the update, so a concurrent DeleteAlias or
+// UpdateAlias of the same alias runs entirely before or after this one.
+func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasInput) error {
+	if in.AliasName == "" {
+		return MissingParameter("AliasName")
+	}
+	if in.KeyID == "" {
+		return MissingParameter("KeyId")
+	}
+	if err := validateAliasName(in.AliasName); err != nil {
+		return err
+	}
+	ref := parseKeyRef(scope, in.KeyID)
+	if ref.isAlias() {
+		return unsupportedAlias()
+	}
+
+	return s.inTx(ctx, func(q *repository.Queries) error {
+		alias, err := q.GetAliasForUpdate(ctx, scope, in.AliasName)
+		if errors.Is(err, repository.ErrNotFound) {
+			return aliasNotFound()
+		}
+		if err != nil {
+			return fromRepository(err)
+		}
+
+		if ref.foreign {
+			return keyNotFound()
+		}
+		key, err := q.GetKeyForShare(ctx, scope, ref.keyID)
+		if errors.Is(err, repository.ErrNotFound) {
+			return keyNotFound()
+		}
+		if err != nil {
+			return fromRepository(err)
+		}
+		if key.State == StatePendingDeletion {
+			return pendingDeletion()
+		}
+
+		if _, err := q.UpdateAliasKey(ctx, scope, in.AliasName, key.KeyID); err != nil {
+			return fromRepository(err)
+		}
+		return s.audit(ctx, q, scope, repository.AuditEvent{
+			Action: "UpdateAlias", KeyID: key.KeyID, AliasName: in.AliasName,
+			OldValue: map[string]any{"KeyId": alias.KeyID},
+			NewValue: map[string]any{"KeyId": key.KeyID},
+		})
+	})
+}
+
+// DeleteAliasInput holds the parameters of DeleteAlias.
+type DeleteAliasInput struct {
+	AliasName string
+}
+
+// DeleteAlias deletes an alias. The key it named is not touched.
+func (s *Service) DeleteAlias(ctx context.Context, scope Scope, in DeleteAliasInput) error {
+	if err := validateAliasName(in.AliasName); err != nil {
+		return err
+	}
+
+	return s.inTx(ctx, func(q *repository.Queries) error {
+		alias, err := q.DeleteAlias(ctx, scope, in.AliasName)
+		if errors.Is(err, repository.ErrNotFound) {
+			return aliasNotFound()
+		}
+		if err != nil {
+			return fromRepository(err)
+		}
+		return s.audit(ctx, q, scope, repository.AuditEvent{
+			Action: "DeleteAlias", KeyID: alias.KeyID, AliasName: alias.AliasName,
+			OldValue: map[string]any{"KeyId": alias.KeyID},
+		})
+	})
+}
+
+// ListAliasesInput holds the parameters of ListAliases.
+type ListAliasesInput struct {
+	PageNumber string
+	PageSize   string
+}
+
+var listAliasesSizes = pageRange{minSize: 0, maxSize: 100, defaultSize: 10}
+
+// ListAliases returns one page of all aliases in scope, in byte order.
+func (s *Service) ListAliases(ctx context.Context, scope Scope, in ListAliasesInput) (AliasPage, error) {
+	paging, err := parsePage(in.PageNumber, in.PageSize, listAliasesSizes)
+	if err != nil {
+		return AliasPage{}, err
+	}
+
+	rows, err := s.store.ListAliases(ctx, scope, paging.limit(), paging.offset())
+	if err != nil {
+		return AliasPage{}, fromRepository(err)
+	}
+	return newAliasPage(paging, rows), nil
+}
+
+func newAliasPage(paging page, rows repository.AliasPage) AliasPage {
+	result := AliasPage{
+		PageNumber: paging.Number,
+		PageSize:   paging.Size,
+		TotalCount: rows.TotalCount,
+		Aliases:    make([]Alias, 0, len(rows.Aliases)),
+	}
+	for _, alias := range rows.Aliases {
+		result.Aliases = append(result.Aliases, Alias{KeyID: alias.KeyID, AliasARN: alias.AliasARN, AliasName: alias.AliasName})
+	}
+	return result
 }

@@ -98,6 +98,13 @@ func stateModifiedFailed(state string) *Error {
 	}
 }
 
+func pendingDeletion() *Error {
+	return &Error{
+		Code:    CodePendingDeletion,
+		Message: "The key is pending deletion; cancel the deletion (CancelKeyDeletion) first.",
+	}
+}
+
 // fromRepository turns an error that the service did not expect into an API
 // error: ServiceUnavailableTemporary when the database could not serve, and
 // InternalFailure otherwise. The cause stays attached for the log.

@@ -117,11 +117,16 @@ type CreateKeyInput struct {
 	ProtectionLevel         string
 	EnableAutomaticRotation string
 	RotationInterval        string
+	Tags                    string
 }
 
 // CreateKey creates a key's metadata. No key material is made or stored.
 func (s *Service) CreateKey(ctx context.Context, scope Scope, in CreateKeyInput) (KeyMetadata, error) {
 	newKey, err := s.validateCreateKey(in)
+	if err != nil {
+		return KeyMetadata{}, err
+	}
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return KeyMetadata{}, err
 	}
@@ -131,11 +136,26 @@ func (s *Service) CreateKey(ctx context.Context, scope Scope, in CreateKeyInput)
 		if err := q.EnsureAccount(ctx, scope.AccountID); err != nil {
 			return fromRepository(err)
 		}
+		if err := checkQuota(ctx, q, scope, "keys", s.limits.MaxKeysPerAccount, q.CountKeys); err != nil {
+			return err
+		}
+
 		created, err = q.InsertKey(ctx, scope, newKey)
 		if err != nil {
 			return fromRepository(err)
 		}
-		return nil
+		if err := q.InsertKeyTags(ctx, scope, created.KeyID, tags); err != nil {
+			return fromRepository(err)
+		}
+		return s.audit(ctx, q, scope, repository.AuditEvent{
+			Action: "CreateKey",
+			KeyID:  created.KeyID,
+			NewValue: map[string]any{
+				"KeyState": created.State, "KeySpec": created.Spec, "KeyUsage": created.Usage,
+				"Origin": created.Origin, "ProtectionLevel": created.ProtectionLevel,
+				"Description": created.Description, "AutomaticRotation": created.AutomaticRotation,
+			},
+		})
 	})
 	if err != nil {
 		return KeyMetadata{}, err
@@ -158,12 +178,8 @@ func (s *Service) validateCreateKey(in CreateKeyInput) (repository.NewKey, error
 		CreationDate:      s.now().UTC().Truncate(time.Second),
 	}
 
-	if utf8.RuneCountInString(key.Description) > maxDescriptionLength {
-		return repository.NewKey{}, InvalidParameter("Description",
-			fmt.Sprintf("it must be at most %d characters long.", maxDescriptionLength))
-	}
-	if !utf8.ValidString(key.Description) || strings.ContainsRune(key.Description, 0) {
-		return repository.NewKey{}, InvalidParameter("Description", "it must be valid UTF-8 text without NUL characters.")
+	if err := validateDescription(key.Description); err != nil {
+		return repository.NewKey{}, err
 	}
 
 	usages, ok := keySpecUsages[key.Spec]
@@ -290,6 +306,17 @@ func (s *Service) resolveKey(ctx context.Context, q *repository.Queries, scope S
 		return repository.Key{}, fromRepository(err)
 	}
 	return key, nil
+}
+
+func validateDescription(description string) error {
+	if utf8.RuneCountInString(description) > maxDescriptionLength {
+		return InvalidParameter("Description",
+			fmt.Sprintf("it must be at most %d characters long.", maxDescriptionLength))
+	}
+	if !utf8.ValidString(description) || strings.ContainsRune(description, 0) {
+		return InvalidParameter("Description", "it must be valid UTF-8 text without NUL characters.")
+	}
+	return nil
 }
 
 func valueOr(value, fallback string) string {

@@ -13,8 +13,9 @@ import (
 
 // Service carries out the KMS operations on a Store.
 type Service struct {
-	store *repository.Store
-	now   func() time.Time
+	store  *repository.Store
+	now    func() time.Time
+	limits Limits
 }
 
 // Option configures a Service.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"kmsmeta/internal/pgtest"
+	"kmsmeta/migrations"
 )
 
 func TestMain(m *testing.M) {
@@ -194,26 +196,50 @@ func TestMigrateCommand(t *testing.T) {
 	databaseURL := pgtest.NewEmptyDatabaseURL(t)
 	ctx := context.Background()
 	env := func(name string) string { return "" }
-
-	steps := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"migrate", "status", "--database-url", databaseURL}, "00001_registry.sql\tpending"},
-		{[]string{"migrate", "up", "--database-url", databaseURL}, "applied 00001_registry.sql"},
-		{[]string{"migrate", "up", "--database-url", databaseURL}, "schema is up to date"},
-		{[]string{"migrate", "status", "--database-url", databaseURL}, "00001_registry.sql\tapplied "},
-		{[]string{"migrate", "down", "--database-url", databaseURL}, "rolled back 00001_registry.sql"},
-		{[]string{"migrate", "status", "--database-url", databaseURL}, "00001_registry.sql\tpending"},
+	files, err := fs.Glob(migrations.FS(), "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("list migration files: %v (%d files)", err, len(files))
 	}
-	for _, step := range steps {
+	last := files[len(files)-1]
+
+	migrate := func(direction string) string {
+		t.Helper()
 		var stdout bytes.Buffer
-		if err := run(ctx, step.args, &stdout, io.Discard, env); err != nil {
-			t.Fatalf("%v: %v", step.args[:2], err)
+		if err := run(ctx, []string{"migrate", direction, "--database-url", databaseURL}, &stdout, io.Discard, env); err != nil {
+			t.Fatalf("migrate %s: %v", direction, err)
 		}
-		if !strings.Contains(stdout.String(), step.want) {
-			t.Errorf("%v printed %q, want it to contain %q", step.args[:2], stdout.String(), step.want)
+		return stdout.String()
+	}
+
+	status := migrate("status")
+	for _, file := range files {
+		if !strings.Contains(status, file+"\tpending") {
+			t.Errorf("status before up = %q, want %s pending", status, file)
 		}
+	}
+
+	applied := migrate("up")
+	for _, file := range files {
+		if !strings.Contains(applied, "applied "+file) {
+			t.Errorf("up printed %q, want %s applied", applied, file)
+		}
+	}
+	if again := migrate("up"); !strings.Contains(again, "schema is up to date") {
+		t.Errorf("second up printed %q, want that the schema is up to date", again)
+	}
+
+	status = migrate("status")
+	for _, file := range files {
+		if !strings.Contains(status, file+"\tapplied ") {
+			t.Errorf("status after up = %q, want %s applied", status, file)
+		}
+	}
+
+	if down := migrate("down"); !strings.Contains(down, "rolled back "+last) {
+		t.Errorf("down printed %q, want %s rolled back", down, last)
+	}
+	if status := migrate("status"); !strings.Contains(status, last+"\tpending") {
+		t.Errorf("status after down = %q, want %s pending", status, last)
 	}
 }
 

@@ -29,6 +29,10 @@ type serveConfig struct {
 	account     string
 	dataDir     string
 	logLevel    slog.Level
+
+	maxKeysPerAccount    int64
+	maxAliasesPerAccount int64
+	deletionInterval     time.Duration
 }
 
 var (
@@ -52,6 +56,10 @@ func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
 	flags.StringVar(&config.account, "account", "1000000000000001", "16-digit account ID that requests act as with --auth none")
 	flags.StringVar(&config.dataDir, "data-dir", "./kmsmeta-data", "directory of the development PostgreSQL, used when --database-url is empty")
 	flags.TextVar(&config.logLevel, "log-level", slog.LevelInfo, "minimum level of log lines: DEBUG, INFO, WARN or ERROR")
+	flags.Int64Var(&config.maxKeysPerAccount, "max-keys-per-account", 0, "keys one account may have in the region; 0 means no limit")
+	flags.Int64Var(&config.maxAliasesPerAccount, "max-aliases-per-account", 0, "aliases one account may have in the region; 0 means no limit")
+	flags.DurationVar(&config.deletionInterval, "deletion-interval", time.Minute,
+		"how often keys whose DeleteDate has passed are deleted for good, such as 30s or 5m")
 	return flags
 }
 
@@ -74,6 +82,12 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	}
 	if !accountPattern.MatchString(config.account) {
 		return serveConfig{}, fmt.Errorf("invalid --account %q: an account ID has 16 digits", config.account)
+	}
+	if config.maxKeysPerAccount < 0 || config.maxAliasesPerAccount < 0 {
+		return serveConfig{}, errors.New("invalid quota: --max-keys-per-account and --max-aliases-per-account must be 0 (no limit) or more")
+	}
+	if config.deletionInterval < time.Second {
+		return serveConfig{}, fmt.Errorf("invalid --deletion-interval %s: it must be at least 1s", config.deletionInterval)
 	}
 	return config, nil
 }
@@ -114,8 +128,24 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	defer pool.Close()
 
 	store := repository.NewStore(pool)
+	svc := service.New(store, service.WithLimits(service.Limits{
+		MaxKeysPerAccount:    config.maxKeysPerAccount,
+		MaxAliasesPerAccount: config.maxAliasesPerAccount,
+	}))
+
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		svc.RunDeletionWorker(workerCtx, config.region, config.deletionInterval, logger)
+	}()
+	defer func() {
+		stopWorker()
+		<-workerDone
+	}()
+
 	handler := httpapi.New(httpapi.Config{
-		Service:       service.New(store),
+		Service:       svc,
 		RegionID:      config.region,
 		Authenticator: httpapi.NoAuthentication{AccountID: config.account, RegionID: config.region},
 		Ready:         store.Ping,
