@@ -31,6 +31,7 @@ type apiServer struct {
 	URL     string
 	Account string
 	pool    *pgxpool.Pool
+	svc     *service.Service
 }
 
 // startServer starts a server that acts as testAccount on a new database.
@@ -41,15 +42,18 @@ func startServer(t *testing.T) *apiServer {
 
 // startServerOn starts a server that acts as account on pool, so that two
 // servers can share one database as two accounts.
-func startServerOn(t *testing.T, pool *pgxpool.Pool, account string) *apiServer {
+func startServerOn(t *testing.T, pool *pgxpool.Pool, account string, options ...service.Option) *apiServer {
 	t.Helper()
 
+	svc := service.New(repository.NewStore(pool), options...)
 	handler := httpapi.New(httpapi.Config{
-		Service:       service.New(repository.NewStore(pool)),
+		Service:       svc,
 		RegionID:      testRegion,
 		Authenticator: httpapi.NoAuthentication{AccountID: account, RegionID: testRegion},
 	})
-	return serveHandler(t, handler, pool, account)
+	server := serveHandler(t, handler, pool, account)
+	server.svc = svc
+	return server
 }
 
 func serveHandler(t *testing.T, handler http.Handler, pool *pgxpool.Pool, account string) *apiServer {

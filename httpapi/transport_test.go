@@ -2,8 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"net/http"
 	"net/url"
 	"strings"
@@ -206,7 +204,6 @@ func TestDatabaseUnavailable(t *testing.T) {
 		RegionID:      testRegion,
 		Authenticator: httpapi.NoAuthentication{AccountID: testAccount, RegionID: testRegion},
 		Ready:         store.Ping,
-		Logger:        slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 	server := serveHandler(t, handler, pool, testAccount)
 

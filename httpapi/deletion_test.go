@@ -1,0 +1,175 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kmsmeta/internal/pgtest"
+	"kmsmeta/service"
+)
+
+// testClock is a clock that tests move forward by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer is a bytes.Buffer that a logger and a test may use at once.
+type syncBuffer struct {
+	mu     sync.Mutex
+	buffer bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.String()
+}
+
+func TestDeletionAfterDeleteDate(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{now: time.Now().UTC()}
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
+	doomed := server.createKey(t)
+	server.createAlias(t, "alias/doomed-1", doomed)
+	server.createAlias(t, "alias/doomed-2", doomed)
+	later := server.createKey(t)
+	kept := server.createKey(t)
+	server.createAlias(t, "alias/kept", kept)
+	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": doomed, "PendingWindowInDays": "7"})
+	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": later, "PendingWindowInDays": "30"})
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
+
+	clock.Advance(7*24*time.Hour - time.Minute)
+	deleted, err := server.svc.DeleteExpiredKeys(context.Background(), testRegion, logger)
+	if err != nil || deleted != 0 {
+		t.Fatalf("before DeleteDate: deleted %d keys, error %v; want 0 and none", deleted, err)
+	}
+
+	clock.Advance(2 * time.Minute)
+	deleted, err = server.svc.DeleteExpiredKeys(context.Background(), testRegion, logger)
+	if err != nil || deleted != 1 {
+		t.Fatalf("after DeleteDate: deleted %d keys, error %v; want 1 and none", deleted, err)
+	}
+
+	expectError(t, server.get(t, map[string]string{"Action": "DescribeKey", "KeyId": doomed}), http.StatusNotFound, "Forbidden.KeyNotFound")
+	expectError(t, server.get(t, map[string]string{"Action": "ListAliasesByKeyId", "KeyId": doomed}), http.StatusNotFound, "Forbidden.KeyNotFound")
+	expectError(t, server.get(t, map[string]string{"Action": "CancelKeyDeletion", "KeyId": doomed}), http.StatusNotFound, "Forbidden.KeyNotFound")
+	expectError(t, server.get(t, map[string]string{"Action": "DescribeKey", "KeyId": "alias/doomed-1"}), http.StatusNotFound, "Forbidden.AliasNotFound")
+	if bound := server.allAliases(t); len(bound) != 1 || bound["alias/kept"] != kept {
+		t.Errorf("aliases after the deletion = %v, want alias/kept only", bound)
+	}
+	if state := server.keyState(t, later); state != "PendingDeletion" {
+		t.Errorf("key due in 30 days is %s, want PendingDeletion", state)
+	}
+	if !strings.Contains(logs.String(), "key_id="+doomed) {
+		t.Errorf("deletion log does not name key %s:\n%s", doomed, logs)
+	}
+	// The alias name can be used again.
+	server.createAlias(t, "alias/doomed-1", kept)
+}
+
+func TestDeletionWorkerRuns(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{now: time.Now().UTC()}
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
+	keyID := server.createKey(t)
+	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": keyID, "PendingWindowInDays": "7"})
+	clock.Advance(8 * 24 * time.Hour)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		server.svc.RunDeletionWorker(ctx, testRegion, 20*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		reply := server.get(t, map[string]string{"Action": "DescribeKey", "KeyId": keyID})
+		if reply.Status == http.StatusNotFound {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("key still there 10 s after its DeleteDate passed: status %d", reply.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDeletionReplicasShareWork(t *testing.T) {
+	t.Parallel()
+	clock := &testClock{now: time.Now().UTC()}
+	pool := pgtest.NewPool(t)
+	first := startServerOn(t, pool, testAccount, service.WithClock(clock.Now))
+	second := startServerOn(t, pool, testAccount, service.WithClock(clock.Now))
+
+	const keys = 230
+	for range keys {
+		keyID := first.createKey(t)
+		first.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": keyID, "PendingWindowInDays": "7"})
+	}
+	clock.Advance(8 * 24 * time.Hour)
+
+	counts := make([]int, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range counts {
+		replica := first
+		if i%2 == 1 {
+			replica = second
+		}
+		wg.Go(func() {
+			counts[i], errs[i] = replica.svc.DeleteExpiredKeys(context.Background(), testRegion, slog.New(slog.DiscardHandler))
+		})
+	}
+	wg.Wait()
+
+	total := 0
+	for i := range counts {
+		if errs[i] != nil {
+			t.Errorf("run %d failed: %v", i, errs[i])
+		}
+		total += counts[i]
+	}
+	if total != keys {
+		t.Errorf("runs deleted %v keys, %d in all; want each of the %d keys deleted once", counts, total, keys)
+	}
+
+	var events int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'DeleteKey'`).Scan(&events); err != nil {
+		t.Fatalf("count audit events: %v", err)
+	}
+	if events != keys {
+		t.Errorf("%d DeleteKey audit events, want one per key (%d)", events, keys)
+	}
+}
