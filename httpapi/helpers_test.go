@@ -193,3 +193,55 @@ func expectError(t *testing.T, reply response, status int, code string) map[stri
 	}
 	return body
 }
+
+// startServerForBenchmark starts a server as startServer does, for
+// benchmarks.
+func startServerForBenchmark(b *testing.B) *apiServer {
+	b.Helper()
+	pool := pgtest.NewPool(b)
+	svc := service.New(repository.NewStore(pool))
+	handler := httpapi.New(httpapi.Config{
+		Service:       svc,
+		RegionID:      testRegion,
+		Authenticator: httpapi.NoAuthentication{AccountID: testAccount, RegionID: testRegion},
+	})
+
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatalf("listen on loopback: %v", err)
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		_ = server.Serve(listener)
+	}()
+	b.Cleanup(func() {
+		_ = server.Close()
+	})
+	return &apiServer{URL: "http://" + listener.Addr().String() + "/", Account: testAccount, pool: pool, svc: svc}
+}
+
+// callB sends a GET request in a benchmark's set-up and fails unless it
+// succeeds.
+func (s *apiServer) callB(b *testing.B, query url.Values) []byte {
+	b.Helper()
+	query.Set("Version", httpapi.APIVersion)
+	reply, err := http.Get(s.URL + "?" + query.Encode())
+	if err != nil {
+		b.Fatalf("%s: %v", query.Get("Action"), err)
+	}
+	defer reply.Body.Close()
+	body, err := io.ReadAll(reply.Body)
+	if err != nil || reply.StatusCode != http.StatusOK {
+		b.Fatalf("%s: status %d, error %v, body %s", query.Get("Action"), reply.StatusCode, err, body)
+	}
+	return body
+}
+
+func (s *apiServer) createKeyB(b *testing.B) string {
+	b.Helper()
+	var body struct{ KeyMetadata struct{ KeyId string } }
+	if err := json.Unmarshal(s.callB(b, url.Values{"Action": {"CreateKey"}}), &body); err != nil {
+		b.Fatalf("decode CreateKey: %v", err)
+	}
+	return body.KeyMetadata.KeyId
+}
