@@ -157,9 +157,10 @@ func TestServeWithDatabaseURL(t *testing.T) {
 	databaseURL := pgtest.NewEmptyDatabaseURL(t)
 
 	baseURL, logs, _ := startServe(t, nil, map[string]string{
-		"KMSMETA_DATABASE_URL": databaseURL,
-		"KMSMETA_REGION":       "cn-shanghai",
-		"KMSMETA_ACCOUNT":      "1540355698848459",
+		"KMSMETA_DATABASE_URL":         databaseURL,
+		"KMSMETA_REGION":               "cn-shanghai",
+		"KMSMETA_ACCOUNT":              "1540355698848459",
+		"KMSMETA_MAX_KEYS_PER_ACCOUNT": "1",
 	})
 
 	if !regexp.MustCompile(`msg="database: migration applied" version=1 `).MatchString(logs.String()) {
@@ -178,6 +179,11 @@ func TestServeWithDatabaseURL(t *testing.T) {
 	}
 	if !strings.Contains(body, `"Arn":"acs:kms:cn-shanghai:1540355698848459:key/`) {
 		t.Errorf("CreateKey body %s does not use the region and account from the environment", body)
+	}
+
+	status, body = callAPI(t, baseURL, map[string]string{"Action": "CreateKey"})
+	if status != http.StatusBadRequest || !strings.Contains(body, `"Code":"Rejected.LimitExceeded"`) {
+		t.Errorf("second CreateKey with a quota of 1: status %d, body %s; want 400 Rejected.LimitExceeded", status, body)
 	}
 }
 
@@ -301,6 +307,10 @@ func TestServeFlagsInvalid(t *testing.T) {
 		"region":          {"--region", "CN Hangzhou"},
 		"auth":            {"--auth", "magic"},
 		"log level":       {"--log-level", "loud"},
+		"negative quota":  {"--max-keys-per-account", "-1"},
+		"alias quota":     {"--max-aliases-per-account", "many"},
+		"short interval":  {"--deletion-interval", "10ms"},
+		"interval unit":   {"--deletion-interval", "5"},
 		"argument":        {"extra"},
 	}
 	for name, args := range cases {
