@@ -224,7 +224,7 @@ func deleteAlias(ctx context.Context, svc *service.Service, scope service.Scope,
 	return requestOnly{RequestID: requestID}, nil
 }
 
-// keyEntry, keyList and keyPage are the body of ListKeys; the list keeps
+// keyEntry, keyList and keyPage are the body of ListKeys. The list keeps
 // its wrapper when empty, as "Keys":{"Key":[]}.
 type keyEntry struct {
 	KeyID  string `json:"KeyId" xml:"KeyId"`

@@ -12,8 +12,8 @@ import (
 // backlog is worked off in short transactions.
 const deletionBatchSize = 100
 
-// deletionRequestID stands in the audit trail's request_id for deletions
-// that no API request made.
+// deletionRequestID is the audit trail's request_id for deletions that no
+// API request made.
 const deletionRequestID = "deletion-worker"
 
 // DeleteExpiredKeys deletes for good every key of regionID whose DeleteDate

@@ -247,7 +247,7 @@ func parseRotation(enable, interval string) (time.Duration, error) {
 		return 0, InvalidParameter("RotationInterval", `it must be an integer followed by a unit d, h, m or s, such as "365d".`)
 	}
 
-	count, _ := strconv.ParseInt(match[1], 10, 64) // at most 9 digits, so it cannot fail
+	count, _ := strconv.ParseInt(match[1], 10, 64) // the pattern allows at most 9 digits, so it cannot fail
 	unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}[match[2]]
 	duration := time.Duration(count) * unit
 	if duration < minRotationInterval || duration > maxRotationInterval {

@@ -75,7 +75,7 @@ type keyFilter struct {
 
 // parseKeyFilters reads Filters, a JSON array such as
 // [{"Key":"KeyState","Values":["Enabled","Disabled"]}]. A key must match one
-// value of every filter; a filter key given twice must match both.
+// value of every filter, and a filter key given twice must match both.
 func parseKeyFilters(text string) (repository.KeyFilter, error) {
 	var filter repository.KeyFilter
 	if text == "" {
