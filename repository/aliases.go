@@ -36,11 +36,24 @@ func (q *Queries) InsertAlias(ctx context.Context, scope Scope, aliasName, keyID
 
 // GetAlias returns the alias named aliasName in scope, or ErrNotFound.
 func (q *Queries) GetAlias(ctx context.Context, scope Scope, aliasName string) (Alias, error) {
+	return q.getAlias(ctx, scope, aliasName, "")
+}
+
+// GetAliasForUpdate is GetAlias that also locks the row until the
+// transaction ends, so that a concurrent update or delete of the alias waits.
+func (q *Queries) GetAliasForUpdate(ctx context.Context, scope Scope, aliasName string) (Alias, error) {
+	return q.getAlias(ctx, scope, aliasName, "FOR UPDATE")
+}
+
+// getAlias reads one alias; lockClause is empty or a row-locking clause
+// constant, never client input.
+func (q *Queries) getAlias(ctx context.Context, scope Scope, aliasName, lockClause string) (Alias, error) {
 	var alias Alias
 	err := q.db.QueryRow(ctx, `
 		SELECT alias_name, alias_arn, key_id
 		FROM aliases
-		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3`,
+		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3
+		`+lockClause,
 		scope.AccountID, scope.RegionID, aliasName).Scan(&alias.AliasName, &alias.AliasARN, &alias.KeyID)
 	if err != nil {
 		return Alias{}, translate(err)
@@ -99,22 +112,6 @@ func (q *Queries) ListAliasesByKeyID(ctx context.Context, scope Scope, keyID str
 		return AliasPage{}, ErrNotFound
 	}
 	return page, nil
-}
-
-// GetAliasForUpdate is GetAlias that also locks the row until the
-// transaction ends, so that a concurrent update or delete of the alias waits.
-func (q *Queries) GetAliasForUpdate(ctx context.Context, scope Scope, aliasName string) (Alias, error) {
-	var alias Alias
-	err := q.db.QueryRow(ctx, `
-		SELECT alias_name, alias_arn, key_id
-		FROM aliases
-		WHERE account_id = $1 AND region_id = $2 AND alias_name = $3
-		FOR UPDATE`,
-		scope.AccountID, scope.RegionID, aliasName).Scan(&alias.AliasName, &alias.AliasARN, &alias.KeyID)
-	if err != nil {
-		return Alias{}, translate(err)
-	}
-	return alias, nil
 }
 
 // UpdateAliasKey binds an existing alias to keyID in one statement, so the

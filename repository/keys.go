@@ -93,35 +93,30 @@ func (q *Queries) InsertKey(ctx context.Context, scope Scope, key NewKey) (Key, 
 
 // GetKey returns the key with keyID in scope, or ErrNotFound.
 func (q *Queries) GetKey(ctx context.Context, scope Scope, keyID string) (Key, error) {
-	row := q.db.QueryRow(ctx, `
-		SELECT `+keyColumns+`
-		FROM keys
-		WHERE account_id = $1 AND region_id = $2 AND key_id = $3`,
-		scope.AccountID, scope.RegionID, keyID)
-	return scanKey(row)
+	return q.getKey(ctx, scope, keyID, "")
 }
 
 // GetKeyForShare is GetKey that also locks the row against state changes and
 // deletion until the transaction ends, so that a check of the key's state
 // stays true while the caller writes what depends on it.
 func (q *Queries) GetKeyForShare(ctx context.Context, scope Scope, keyID string) (Key, error) {
-	row := q.db.QueryRow(ctx, `
-		SELECT `+keyColumns+`
-		FROM keys
-		WHERE account_id = $1 AND region_id = $2 AND key_id = $3
-		FOR SHARE`,
-		scope.AccountID, scope.RegionID, keyID)
-	return scanKey(row)
+	return q.getKey(ctx, scope, keyID, "FOR SHARE")
 }
 
 // GetKeyForUpdate is GetKey that also locks the row until the transaction
 // ends, for changes of the key itself.
 func (q *Queries) GetKeyForUpdate(ctx context.Context, scope Scope, keyID string) (Key, error) {
+	return q.getKey(ctx, scope, keyID, "FOR UPDATE")
+}
+
+// getKey reads one key; lockClause is empty or a row-locking clause
+// constant, never client input.
+func (q *Queries) getKey(ctx context.Context, scope Scope, keyID, lockClause string) (Key, error) {
 	row := q.db.QueryRow(ctx, `
 		SELECT `+keyColumns+`
 		FROM keys
 		WHERE account_id = $1 AND region_id = $2 AND key_id = $3
-		FOR UPDATE`,
+		`+lockClause,
 		scope.AccountID, scope.RegionID, keyID)
 	return scanKey(row)
 }

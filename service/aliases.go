@@ -70,19 +70,9 @@ type CreateAliasInput struct {
 
 // CreateAlias binds a new alias to a key given by key ID or key ARN.
 func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasInput) error {
-	if in.AliasName == "" {
-		return MissingParameter("AliasName")
-	}
-	if in.KeyID == "" {
-		return MissingParameter("KeyId")
-	}
-	if err := validateAliasName(in.AliasName); err != nil {
+	ref, err := parseAliasTarget(scope, in.AliasName, in.KeyID)
+	if err != nil {
 		return err
-	}
-
-	ref := parseKeyRef(scope, in.KeyID)
-	if ref.isAlias() {
-		return unsupportedAlias()
 	}
 	if ref.foreign {
 		return keyNotFound()
@@ -91,12 +81,9 @@ func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasIn
 	return s.inTx(ctx, func(q *repository.Queries) error {
 		// The share lock keeps the key from being scheduled for deletion
 		// between the state check and the insert.
-		key, err := q.GetKeyForShare(ctx, scope, ref.keyID)
-		if errors.Is(err, repository.ErrNotFound) {
-			return keyNotFound()
-		}
+		key, err := foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 		if key.State == StatePendingDeletion {
 			return stateModifiedFailed(key.State)
@@ -134,38 +121,23 @@ type UpdateAliasInput struct {
 // locked from the lookup to the update, so a concurrent DeleteAlias or
 // UpdateAlias of the same alias runs entirely before or after this one.
 func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasInput) error {
-	if in.AliasName == "" {
-		return MissingParameter("AliasName")
-	}
-	if in.KeyID == "" {
-		return MissingParameter("KeyId")
-	}
-	if err := validateAliasName(in.AliasName); err != nil {
+	ref, err := parseAliasTarget(scope, in.AliasName, in.KeyID)
+	if err != nil {
 		return err
-	}
-	ref := parseKeyRef(scope, in.KeyID)
-	if ref.isAlias() {
-		return unsupportedAlias()
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		alias, err := q.GetAliasForUpdate(ctx, scope, in.AliasName)
-		if errors.Is(err, repository.ErrNotFound) {
-			return aliasNotFound()
-		}
+		alias, err := foundAlias(q.GetAliasForUpdate(ctx, scope, in.AliasName))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 
 		if ref.foreign {
 			return keyNotFound()
 		}
-		key, err := q.GetKeyForShare(ctx, scope, ref.keyID)
-		if errors.Is(err, repository.ErrNotFound) {
-			return keyNotFound()
-		}
+		key, err := foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 		if key.State == StatePendingDeletion {
 			return pendingDeletion()
@@ -182,6 +154,27 @@ func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasIn
 	})
 }
 
+// parseAliasTarget checks the parameters of CreateAlias and UpdateAlias
+// before any lookup: both are required, the name must follow the alias
+// rules, and the target must be a key ID or key ARN, not an alias.
+func parseAliasTarget(scope Scope, aliasName, keyID string) (keyRef, error) {
+	if aliasName == "" {
+		return keyRef{}, MissingParameter("AliasName")
+	}
+	if keyID == "" {
+		return keyRef{}, MissingParameter("KeyId")
+	}
+	if err := validateAliasName(aliasName); err != nil {
+		return keyRef{}, err
+	}
+
+	ref := parseKeyRef(scope, keyID)
+	if ref.isAlias() {
+		return keyRef{}, unsupportedAlias()
+	}
+	return ref, nil
+}
+
 // DeleteAliasInput holds the parameters of DeleteAlias.
 type DeleteAliasInput struct {
 	AliasName string
@@ -194,12 +187,9 @@ func (s *Service) DeleteAlias(ctx context.Context, scope Scope, in DeleteAliasIn
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		alias, err := q.DeleteAlias(ctx, scope, in.AliasName)
-		if errors.Is(err, repository.ErrNotFound) {
-			return aliasNotFound()
-		}
+		alias, err := foundAlias(q.DeleteAlias(ctx, scope, in.AliasName))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 		return s.audit(ctx, q, scope, repository.AuditEvent{
 			Action: "DeleteAlias", KeyID: alias.KeyID, AliasName: alias.AliasName,

@@ -114,3 +114,27 @@ func fromRepository(err error) error {
 	}
 	return &Error{Code: CodeInternalFailure, Message: "Internal Failure.", Cause: err}
 }
+
+// foundKey turns the result of a key lookup into API errors: a missing key
+// is Forbidden.KeyNotFound.
+func foundKey(key repository.Key, err error) (repository.Key, error) {
+	if errors.Is(err, repository.ErrNotFound) {
+		return repository.Key{}, keyNotFound()
+	}
+	if err != nil {
+		return repository.Key{}, fromRepository(err)
+	}
+	return key, nil
+}
+
+// foundAlias turns the result of an alias lookup into API errors: a missing
+// alias is Forbidden.AliasNotFound.
+func foundAlias(alias repository.Alias, err error) (repository.Alias, error) {
+	if errors.Is(err, repository.ErrNotFound) {
+		return repository.Alias{}, aliasNotFound()
+	}
+	if err != nil {
+		return repository.Alias{}, fromRepository(err)
+	}
+	return alias, nil
+}

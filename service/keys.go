@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -288,24 +287,14 @@ func (s *Service) resolveKey(ctx context.Context, q *repository.Queries, scope S
 
 	keyID := ref.keyID
 	if ref.isAlias() {
-		alias, err := q.GetAlias(ctx, scope, ref.aliasName)
-		if errors.Is(err, repository.ErrNotFound) {
-			return repository.Key{}, aliasNotFound()
-		}
+		alias, err := foundAlias(q.GetAlias(ctx, scope, ref.aliasName))
 		if err != nil {
-			return repository.Key{}, fromRepository(err)
+			return repository.Key{}, err
 		}
 		keyID = alias.KeyID
 	}
 
-	key, err := q.GetKey(ctx, scope, keyID)
-	if errors.Is(err, repository.ErrNotFound) {
-		return repository.Key{}, keyNotFound()
-	}
-	if err != nil {
-		return repository.Key{}, fromRepository(err)
-	}
-	return key, nil
+	return foundKey(q.GetKey(ctx, scope, keyID))
 }
 
 func validateDescription(description string) error {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"kmsmeta/repository"
@@ -100,12 +99,9 @@ func (s *Service) changeKeyState(ctx context.Context, scope Scope, action, rawKe
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		key, err := q.GetKeyForUpdate(ctx, scope, ref.keyID)
-		if errors.Is(err, repository.ErrNotFound) {
-			return keyNotFound()
-		}
+		key, err := foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 
 		next, allowed := stateTransitions[action][key.State]
@@ -156,12 +152,9 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, scope Scope, in Upda
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		key, err := q.GetKeyForUpdate(ctx, scope, ref.keyID)
-		if errors.Is(err, repository.ErrNotFound) {
-			return keyNotFound()
-		}
+		key, err := foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
 		if err != nil {
-			return fromRepository(err)
+			return err
 		}
 		if key.State == StatePendingDeletion {
 			return pendingDeletion()
