@@ -66,10 +66,10 @@ func translate(err error) error {
 			// unique_violation, foreign_key_violation
 			return &ConflictError{Constraint: pgErr.ConstraintName, err: err}
 		case pgErr.Code == "57014", pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03",
-			pgErr.Code == "53300", strings.HasPrefix(pgErr.Code, "08"):
+			pgErr.Code == "53300", pgErr.Code == "40001", pgErr.Code == "40P01", strings.HasPrefix(pgErr.Code, "08"):
 			// query_canceled (statement_timeout), the admin_shutdown family,
-			// too_many_connections and connection exceptions: the server is
-			// there but cannot serve now.
+			// too_many_connections, serialization_failure, deadlock_detected
+			// and connection exceptions: the request may succeed if retried.
 			return fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		return err
