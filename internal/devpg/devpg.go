@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -61,6 +62,9 @@ type Server struct {
 	password string
 	database string
 
+	// lock holds the data directory's exclusive lock until Stop.
+	lock *os.File
+
 	mu      sync.Mutex
 	stopped bool
 }
@@ -99,6 +103,32 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := c.prepareDataDir(); err != nil {
 		return nil, err
 	}
+	lock, err := lockDataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	server, err := startLocked(ctx, c, opts.Durable, database)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	server.lock = lock
+	logger.Info("started PostgreSQL", "host", host, "port", server.port, "data_dir", c.pgdata,
+		"log_file", c.logPath, "durable", opts.Durable, "run_as", owner.name)
+
+	if err := server.ensureDatabase(ctx); err != nil {
+		if stopErr := server.Stop(context.WithoutCancel(ctx)); stopErr != nil {
+			logger.Error("stopping PostgreSQL after a failed start failed", "data_dir", c.pgdata, "error", stopErr)
+		}
+		return nil, err
+	}
+	return server, nil
+}
+
+// startLocked initializes or recovers the cluster and starts it. The caller
+// holds the data directory's lock, so a server still running there was left
+// by a process that has exited.
+func startLocked(ctx context.Context, c cluster, durable bool, database string) (*Server, error) {
 	clusterExists, err := c.exists()
 	if err != nil {
 		return nil, err
@@ -117,21 +147,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	port, err := c.start(ctx, opts.Durable)
+	port, err := c.start(ctx, durable)
 	if err != nil {
 		return nil, err
 	}
-	server := &Server{cluster: c, port: port, password: password, database: database}
-	logger.Info("started PostgreSQL", "host", host, "port", port, "data_dir", c.pgdata,
-		"log_file", c.logPath, "durable", opts.Durable, "run_as", owner.name)
-
-	if err := server.ensureDatabase(ctx); err != nil {
-		if stopErr := server.Stop(context.WithoutCancel(ctx)); stopErr != nil {
-			logger.Error("stopping PostgreSQL after a failed start failed", "data_dir", c.pgdata, "error", stopErr)
-		}
-		return nil, err
-	}
-	return server, nil
+	return &Server{cluster: c, port: port, password: password, database: database}, nil
 }
 
 // ensureDatabase creates the server's database unless it exists.
@@ -225,6 +245,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 
 	s.stopped = true
+	if s.lock != nil {
+		_ = s.lock.Close()
+	}
 	s.cluster.logger.Info("stopped PostgreSQL", "port", s.port, "data_dir", s.cluster.pgdata)
 	return nil
 }

@@ -263,9 +263,13 @@ func TestStartStopsLeftoverServer(t *testing.T) {
 	t.Parallel()
 	dataDir := newDataDir(t)
 
-	// The first server is never stopped, as if its process had crashed.
+	// The first server is never stopped, as if its process had crashed:
+	// the kernel would release the data directory's lock on exit.
 	leftover := startServer(t, Options{DataDir: dataDir})
 	leftoverPID, _ := readPostmasterPID(t, dataDir)
+	if err := leftover.lock.Close(); err != nil {
+		t.Fatalf("release the leftover's lock: %v", err)
+	}
 
 	server := startServer(t, Options{DataDir: dataDir})
 
@@ -283,6 +287,26 @@ func TestStartStopsLeftoverServer(t *testing.T) {
 	}
 	if leftover.Password() != server.Password() {
 		t.Errorf("password changed when replacing the leftover server")
+	}
+}
+
+func TestStartRejectsDataDirInUse(t *testing.T) {
+	t.Parallel()
+	dataDir := newDataDir(t)
+	running := startServer(t, Options{DataDir: dataDir})
+
+	second, err := Start(t.Context(), Options{DataDir: dataDir})
+	if err == nil {
+		_ = second.Stop(t.Context())
+		t.Fatalf("second Start on a data directory in use succeeded, want an error")
+	}
+	if !strings.Contains(err.Error(), "in use") {
+		t.Errorf("error %q does not say the directory is in use", err)
+	}
+
+	conn := connect(t, running.URL())
+	if _, err := conn.Exec(t.Context(), "SELECT 1"); err != nil {
+		t.Errorf("the running server stopped responding after the rejected Start: %v", err)
 	}
 }
 
