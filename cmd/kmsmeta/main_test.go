@@ -241,6 +241,15 @@ func TestMigrateCommand(t *testing.T) {
 		}
 	}
 
+	// The direction may also follow the flags.
+	var stdout bytes.Buffer
+	if err := run(ctx, []string{"migrate", "--database-url", databaseURL, "status"}, &stdout, io.Discard, env); err != nil {
+		t.Errorf("migrate with the direction after the flags: %v", err)
+	}
+	if !strings.Contains(stdout.String(), last+"\tapplied ") {
+		t.Errorf("status with the direction last printed %q", stdout.String())
+	}
+
 	if down := migrate("down"); !strings.Contains(down, "rolled back "+last) {
 		t.Errorf("down printed %q, want %s rolled back", down, last)
 	}
@@ -262,6 +271,7 @@ func TestMigrateCommandErrors(t *testing.T) {
 		"unknown flag":    {"migrate", "up", "--no-such-flag"},
 		"no command":      {},
 		"unknown command": {"frobnicate"},
+		"two directions":  {"migrate", "up", "--database-url", "postgres://127.0.0.1:1/x", "down"},
 	}
 	for name, args := range cases {
 		if err := run(ctx, args, io.Discard, io.Discard, env); err == nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"kmsmeta/migrations"
 )
@@ -19,13 +20,23 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		flags.PrintDefaults()
 	}
 
-	if len(args) == 0 {
-		flags.Usage()
-		return errUsage
+	// The direction may come before or after the flags.
+	direction := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		direction, args = args[0], args[1:]
 	}
-	direction := args[0]
-	if err := parseFlags(flags, args[1:], getenv); err != nil {
+	if err := parseFlags(flags, args, getenv); err != nil {
 		return err
+	}
+	if direction == "" && flags.NArg() > 0 {
+		direction = flags.Arg(0)
+	} else if flags.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: migrate takes one direction", flags.Arg(0))
+	}
+
+	if direction == "" {
+		flags.Usage()
+		return errors.New("missing direction: use kmsmeta migrate up, down or status")
 	}
 	if *databaseURL == "" {
 		return errors.New("missing --database-url (or KMSMETA_DATABASE_URL): migrate needs a database")
