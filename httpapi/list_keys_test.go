@@ -124,6 +124,8 @@ func TestListKeysFilters(t *testing.T) {
 		`not json`, `{"Key":"KeyState"}`, `[{"Key":"Description","Values":["x"]}]`, `[{"Key":"KeyState","Values":[]}]`,
 		`[{"Key":"KeyState","Values":["Enabled"],"Extra":1}]`, `[{"Key":"KeyState","Values":"Enabled"}]`, tooMany, tooManyValues,
 		`[{"Key":"KeyState","Values":["Enabled"]}] trailing`,
+		`[{"Key":"KeyState","Values":["Nope"]}]`, `[{"Key":"KeySpec","Values":["aliyun_aes_256"]}]`,
+		`[{"Key":"ProtectionLevel","Values":["SOFTWARE","CLOUD"]}]`,
 	} {
 		t.Run("invalid "+filters, func(t *testing.T) {
 			body := expectError(t, server.get(t, map[string]string{"Action": "ListKeys", "Filters": filters}), http.StatusBadRequest, "InvalidParameter")

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 
 	"kmsmeta/repository"
 )
@@ -100,18 +102,26 @@ func parseKeyFilters(text string) (repository.KeyFilter, error) {
 		}
 
 		var target *[]string
+		var allowed []string
 		switch f.Key {
 		case "KeyState":
-			target = &filter.States
+			target, allowed = &filter.States, []string{StateEnabled, StateDisabled, StatePendingDeletion, StatePendingImport}
 		case "KeySpec":
-			target = &filter.Specs
+			target, allowed = &filter.Specs, slices.Sorted(maps.Keys(keySpecUsages))
 		case "KeyUsage":
-			target = &filter.Usages
+			target, allowed = &filter.Usages, []string{UsageEncryptDecrypt, UsageSignVerify}
 		case "ProtectionLevel":
-			target = &filter.ProtectionLevels
+			target, allowed = &filter.ProtectionLevels, []string{ProtectionSoftware, ProtectionHSM}
 		default:
 			return filter, InvalidParameter("Filters",
 				fmt.Sprintf("unknown filter key %q; use KeyState, KeySpec, KeyUsage or ProtectionLevel.", f.Key))
+		}
+
+		for _, value := range f.Values {
+			if !slices.Contains(allowed, value) {
+				return filter, InvalidParameter("Filters",
+					fmt.Sprintf("%s %q is not one of %s.", f.Key, value, strings.Join(allowed, ", ")))
+			}
 		}
 		*target = intersectFilter(*target, f.Values)
 	}
