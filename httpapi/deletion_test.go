@@ -90,6 +90,24 @@ func TestDeletionAfterDeleteDate(t *testing.T) {
 	if !strings.Contains(logs.String(), "key_id="+doomed) {
 		t.Errorf("deletion log does not name key %s:\n%s", doomed, logs)
 	}
+	var aliasHistory []string
+	rows, err := server.pool.Query(context.Background(),
+		`SELECT action || ':' || request_id FROM audit_events WHERE alias_name = 'alias/doomed-2' ORDER BY event_id`)
+	if err != nil {
+		t.Fatalf("query alias history: %v", err)
+	}
+	for rows.Next() {
+		var entry string
+		if err := rows.Scan(&entry); err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		aliasHistory = append(aliasHistory, entry)
+	}
+	rows.Close()
+	if len(aliasHistory) != 2 || !strings.HasPrefix(aliasHistory[0], "CreateAlias:") || aliasHistory[1] != "DeleteKey:deletion-worker" {
+		t.Errorf("history of alias/doomed-2 = %v, want its CreateAlias, then DeleteKey by the deletion worker", aliasHistory)
+	}
+
 	// The alias name can be used again.
 	server.createAlias(t, "alias/doomed-1", kept)
 }
@@ -166,7 +184,7 @@ func TestDeletionReplicasShareWork(t *testing.T) {
 	}
 
 	var events int
-	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'DeleteKey'`).Scan(&events); err != nil {
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'DeleteKey' AND alias_name IS NULL`).Scan(&events); err != nil {
 		t.Fatalf("count audit events: %v", err)
 	}
 	if events != keys {

@@ -18,8 +18,9 @@ const deletionRequestID = "deletion-worker"
 
 // DeleteExpiredKeys deletes for good every key of regionID whose DeleteDate
 // has passed, together with its aliases, and returns how many keys it
-// deleted. Each deletion is logged with the key ID and audited. Replicas
-// may run it at the same time: each key is deleted by exactly one.
+// deleted. Each deletion is logged with the key ID and audited, with one
+// more audit row for each alias that went with the key. Replicas may run it
+// at the same time, and each key is deleted by exactly one of them.
 func (s *Service) DeleteExpiredKeys(ctx context.Context, regionID string, logger *slog.Logger) (int, error) {
 	deleted := 0
 	for {
@@ -43,6 +44,18 @@ func (s *Service) DeleteExpiredKeys(ctx context.Context, regionID string, logger
 				}
 				if err := s.audit(WithRequestID(ctx, deletionRequestID), q, scope, event); err != nil {
 					return err
+				}
+
+				// One row per alias too, so that an alias's history ends
+				// with its deletion.
+				for _, aliasName := range key.AliasNames {
+					aliasEvent := repository.AuditEvent{
+						Action: "DeleteKey", KeyID: key.KeyID, AliasName: aliasName,
+						OldValue: map[string]any{"KeyId": key.KeyID},
+					}
+					if err := s.audit(WithRequestID(ctx, deletionRequestID), q, scope, aliasEvent); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
