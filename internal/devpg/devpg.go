@@ -61,6 +61,10 @@ type Server struct {
 	password string
 	database string
 
+	// attached marks a server that another process started; Stop leaves it
+	// running.
+	attached bool
+
 	mu      sync.Mutex
 	stopped bool
 }
@@ -213,7 +217,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	if s.stopped {
+	if s.stopped || s.attached {
 		return nil
 	}
 
