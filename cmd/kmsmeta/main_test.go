@@ -5,16 +5,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"kmsmeta/internal/pgtest"
+	"kmsmeta/migrations"
 )
 
 func TestMain(m *testing.M) {
@@ -76,6 +79,7 @@ func startServe(t *testing.T, args []string, env map[string]string) (string, *lo
 		}
 		select {
 		case err := <-done:
+			done <- err // for stop, which the cleanup calls
 			t.Fatalf("serve ended before listening: %v; log:\n%s", err, logs)
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -120,7 +124,7 @@ func TestServeDevelopmentDefaultKeepsData(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dataDir) })
 
-	baseURL, logs, stop := startServe(t, []string{"--data-dir", dataDir}, nil)
+	baseURL, logs, stop := startServe(t, []string{"--data-dir", dataDir, "--auth", "none"}, nil)
 	if !strings.Contains(logs.String(), "development default") {
 		t.Errorf("log does not say that the development default is in use:\n%s", logs)
 	}
@@ -137,7 +141,7 @@ func TestServeDevelopmentDefaultKeepsData(t *testing.T) {
 		t.Fatalf("first serve: %v", err)
 	}
 
-	baseURL, _, stop = startServe(t, []string{"--data-dir", dataDir}, nil)
+	baseURL, _, stop = startServe(t, []string{"--data-dir", dataDir, "--auth", "none"}, nil)
 	status, body = callAPI(t, baseURL, map[string]string{"Action": "DescribeKey", "KeyId": "alias/kept"})
 	if status != http.StatusOK {
 		t.Fatalf("DescribeKey after restart: status %d, body %s", status, body)
@@ -158,6 +162,7 @@ func TestServeWithDatabaseURL(t *testing.T) {
 		"KMSMETA_DATABASE_URL": databaseURL,
 		"KMSMETA_REGION":       "cn-shanghai",
 		"KMSMETA_ACCOUNT":      "1540355698848459",
+		"KMSMETA_AUTH":         "none",
 	})
 
 	if !regexp.MustCompile(`msg="database: migration applied" version=1 `).MatchString(logs.String()) {
@@ -194,6 +199,7 @@ func TestMigrateCommand(t *testing.T) {
 	databaseURL := pgtest.NewEmptyDatabaseURL(t)
 	ctx := context.Background()
 	env := func(name string) string { return "" }
+	latest := latestMigration(t)
 
 	steps := []struct {
 		args []string
@@ -203,8 +209,8 @@ func TestMigrateCommand(t *testing.T) {
 		{[]string{"migrate", "up", "--database-url", databaseURL}, "applied 00001_registry.sql"},
 		{[]string{"migrate", "up", "--database-url", databaseURL}, "schema is up to date"},
 		{[]string{"migrate", "status", "--database-url", databaseURL}, "00001_registry.sql\tapplied "},
-		{[]string{"migrate", "down", "--database-url", databaseURL}, "rolled back 00001_registry.sql"},
-		{[]string{"migrate", "status", "--database-url", databaseURL}, "00001_registry.sql\tpending"},
+		{[]string{"migrate", "down", "--database-url", databaseURL}, "rolled back " + latest},
+		{[]string{"migrate", "status", "--database-url", databaseURL}, latest + "\tpending"},
 	}
 	for _, step := range steps {
 		var stdout bytes.Buffer
@@ -215,6 +221,18 @@ func TestMigrateCommand(t *testing.T) {
 			t.Errorf("%v printed %q, want it to contain %q", step.args[:2], stdout.String(), step.want)
 		}
 	}
+}
+
+// latestMigration returns the file name of the newest migration, the one
+// that "migrate down" rolls back.
+func latestMigration(t *testing.T) string {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS(), "*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("list embedded migrations: %v (%d files)", err, len(names))
+	}
+	slices.Sort(names)
+	return names[len(names)-1]
 }
 
 func TestMigrateCommandErrors(t *testing.T) {
