@@ -299,6 +299,17 @@ func TestSignatureErrors(t *testing.T) {
 			request.ContentLength = int64(len("Description=unsigned"))
 			return doRequest(t, request)
 		}, 400, "IncompleteSignature", "content-type"},
+		{"V3 nonce not UTF-8", func(t *testing.T) response {
+			request := server.v3Request(t, credentials{creds.id, creds.secret}, now, "CreateKey", nil, func(r *http.Request) {
+				r.Header.Set("x-acs-signature-nonce", "n\xff\xfe")
+			})
+			// Re-sign, so that only the nonce is at fault.
+			request.Header.Del("Authorization")
+			if err := signature.SignV3(request, nil, creds.id, creds.secret); err != nil {
+				t.Fatalf("sign: %v", err)
+			}
+			return doRequest(t, request)
+		}, 400, "InvalidParameter", `"x-acs-signature-nonce"`},
 		{"V3 security token", withV3(func(r *http.Request) { r.Header.Set("x-acs-security-token", "sts") }), 400, "InvalidParameter", "temporary credentials"},
 	}
 	for _, tc := range cases {

@@ -17,6 +17,10 @@ import (
 // as Start does when none runs. Start alone would stop the running server.
 // Stop on an attached server leaves it running, because it belongs to the
 // process that started it.
+//
+// NOTE: the reverse is not covered. A serve that starts while a command
+// runs its own server here stops that server as a leftover, and the
+// command's queries then fail.
 func StartOrAttach(ctx context.Context, opts Options) (*Server, error) {
 	server, err := attach(ctx, opts)
 	if err != nil || server != nil {

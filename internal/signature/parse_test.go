@@ -104,6 +104,7 @@ func TestParseV1Errors(t *testing.T) {
 		{"SignatureVersion", func(p map[string]string) { p["SignatureVersion"] = "2.0" }, KindUnsupported, "SignatureVersion"},
 		{"SignatureType", func(p map[string]string) { p["SignatureType"] = "BEARERTOKEN" }, KindUnsupported, "SignatureType"},
 		{"overlong nonce", func(p map[string]string) { p["SignatureNonce"] = strings.Repeat("n", 256) }, KindUnsupported, "SignatureNonce"},
+		{"nonce with a control character", func(p map[string]string) { p["SignatureNonce"] = "n\x01" }, KindUnsupported, "SignatureNonce"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,6 +238,7 @@ func TestParseV3Errors(t *testing.T) {
 		{"x-acs-date malformed", func(r *http.Request) { r.Header.Set("x-acs-date", "Mon, 28 Mar 2016 03:13:08 GMT") }, "", KindTimestampFormat, "x-acs-date"},
 		{"security token", func(r *http.Request) { r.Header.Set("x-acs-security-token", "sts") }, "", KindUnsupported, "x-acs-security-token"},
 		{"overlong nonce", func(r *http.Request) { r.Header.Set("x-acs-signature-nonce", strings.Repeat("n", 256)) }, "", KindUnsupported, "x-acs-signature-nonce"},
+		{"nonce not UTF-8", func(r *http.Request) { r.Header.Set("x-acs-signature-nonce", "n\xff") }, "", KindUnsupported, "x-acs-signature-nonce"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Request is the part of a received HTTP request that a signature covers.
@@ -101,9 +103,16 @@ func checkSecurityToken(r Request) error {
 	return nil
 }
 
+// checkNonce bounds a nonce to what the nonce store keeps: at most
+// MaxNonceLength bytes of UTF-8 text without control characters. A V3
+// header may carry any byte from 0x80 up, which PostgreSQL would reject as
+// text.
 func checkNonce(field, nonce string) error {
 	if len(nonce) > MaxNonceLength {
-		return &Error{Kind: KindUnsupported, Field: field, Reason: "the nonce must be at most 255 bytes long"}
+		return &Error{Kind: KindUnsupported, Field: field, Reason: "the " + field + " value must be at most 255 bytes long"}
+	}
+	if !utf8.ValidString(nonce) || strings.ContainsFunc(nonce, unicode.IsControl) {
+		return &Error{Kind: KindUnsupported, Field: field, Reason: "the " + field + " value must be UTF-8 text without control characters"}
 	}
 	return nil
 }
@@ -112,7 +121,7 @@ func parseTimestampField(field, value string) (time.Time, error) {
 	timestamp, err := ParseTimestamp(value)
 	if err != nil {
 		return time.Time{}, &Error{Kind: KindTimestampFormat, Field: field,
-			Reason: "the value " + quote(value) + " is not a UTC time in the form 2006-01-02T15:04:05Z"}
+			Reason: "the " + field + " value " + quote(value) + " is not a UTC time in the form 2006-01-02T15:04:05Z"}
 	}
 	return timestamp, nil
 }

@@ -78,7 +78,7 @@ const (
 )
 
 // Error is a request that Parse rejects. Field names the parameter or
-// header at fault, when there is one.
+// header at fault, and Reason is a sentence fragment that names it too.
 type Error struct {
 	Kind   ErrorKind
 	Field  string
@@ -86,10 +86,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Field == "" {
-		return e.Reason
-	}
-	return e.Field + ": " + e.Reason
+	return e.Reason
 }
 
 // Verification failures of Signed.Verify.

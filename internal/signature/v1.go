@@ -47,7 +47,7 @@ func parseV1(r Request) (*Signed, error) {
 	params := r.Params
 	for _, name := range v1RequiredParams {
 		if params[name] == "" {
-			return nil, &Error{Kind: KindMissing, Field: name, Reason: "the parameter is required in a signed request"}
+			return nil, &Error{Kind: KindMissing, Field: name, Reason: "the parameter " + name + " is required in a signed request"}
 		}
 	}
 	if err := checkSecurityToken(r); err != nil {
@@ -55,10 +55,10 @@ func parseV1(r Request) (*Signed, error) {
 	}
 
 	if method := params["SignatureMethod"]; method != "" && method != MethodV1 {
-		return nil, &Error{Kind: KindUnsupported, Field: "SignatureMethod", Reason: "the only supported value is " + MethodV1}
+		return nil, &Error{Kind: KindUnsupported, Field: "SignatureMethod", Reason: "the only supported SignatureMethod is " + MethodV1}
 	}
 	if version := params["SignatureVersion"]; version != "" && version != VersionV1 {
-		return nil, &Error{Kind: KindUnsupported, Field: "SignatureVersion", Reason: "the only supported value is " + VersionV1}
+		return nil, &Error{Kind: KindUnsupported, Field: "SignatureVersion", Reason: "the only supported SignatureVersion is " + VersionV1}
 	}
 	// The legacy SDK always sends SignatureType, empty for access keys; it
 	// names other credential types (bearer tokens) otherwise.

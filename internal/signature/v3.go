@@ -198,7 +198,7 @@ func parseV3(r Request, authorization []string) (*Signed, error) {
 			return nil, incomplete("the Authorization SignedHeaders leave out " + name + ", which must be signed")
 		}
 		if headerValue(r.Host, r.Header, name) == "" {
-			return nil, &Error{Kind: KindIncomplete, Field: name, Reason: "the header is missing or empty, but a V3 signature requires it"}
+			return nil, &Error{Kind: KindIncomplete, Field: name, Reason: "the " + name + " header is missing or empty, but a V3 signature requires it"}
 		}
 	}
 	// The content type decides whether the body is read as form
