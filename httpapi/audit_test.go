@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
+
+	"kmsmeta/internal/pgtest"
 )
 
 // auditRow is one row of audit_events as the tests read it.
@@ -173,5 +176,34 @@ func TestAuditTrailSkipsFailures(t *testing.T) {
 
 	if after := len(server.auditRows(t)); after != before {
 		t.Errorf("%d audit rows after failed requests, want %d", after, before)
+	}
+}
+
+func TestAuditTrailRecordsAccessKey(t *testing.T) {
+	t.Parallel()
+	server := startSigningServer(t, pgtest.NewPool(t), time.Now().UTC())
+	creds := server.newAccessKey(t, testAccount)
+
+	created := server.callV1(t, creds, map[string]string{"Action": "CreateKey"})
+	if created.Status != http.StatusOK {
+		t.Fatalf("signed CreateKey: status %d, body %s", created.Status, created.Body)
+	}
+	keyID := created.JSON(t)["KeyMetadata"].(map[string]any)["KeyId"].(string)
+	aliased := server.callV3(t, creds, "CreateAlias", map[string]string{"AliasName": "alias/signed", "KeyId": keyID})
+	if aliased.Status != http.StatusOK {
+		t.Fatalf("signed CreateAlias: status %d, body %s", aliased.Status, aliased.Body)
+	}
+
+	rows := server.auditRows(t)
+	if len(rows) != 2 {
+		t.Fatalf("%d audit rows, want 2", len(rows))
+	}
+	for _, row := range rows {
+		if deref(row.AccessKeyID) != creds.id {
+			t.Errorf("%s: access_key_id %s, want %s", row.Action, deref(row.AccessKeyID), creds.id)
+		}
+		if row.AccountID != testAccount {
+			t.Errorf("%s: account %s, want the access key's %s", row.Action, row.AccountID, testAccount)
+		}
 	}
 }

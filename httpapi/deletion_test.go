@@ -14,24 +14,6 @@ import (
 	"kmsmeta/service"
 )
 
-// testClock is a clock that tests move forward by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // syncBuffer is a bytes.Buffer that a logger and a test may use at once.
 type syncBuffer struct {
 	mu     sync.Mutex
@@ -52,7 +34,7 @@ func (b *syncBuffer) String() string {
 
 func TestDeletionAfterDeleteDate(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{now: time.Now().UTC()}
+	clock := newTestClock(time.Now().UTC())
 	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
 	doomed := server.createKey(t)
 	server.createAlias(t, "alias/doomed-1", doomed)
@@ -114,7 +96,7 @@ func TestDeletionAfterDeleteDate(t *testing.T) {
 
 func TestDeletionWorkerRuns(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{now: time.Now().UTC()}
+	clock := newTestClock(time.Now().UTC())
 	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
 	keyID := server.createKey(t)
 	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": keyID, "PendingWindowInDays": "7"})
@@ -146,7 +128,7 @@ func TestDeletionWorkerRuns(t *testing.T) {
 
 func TestDeletionReplicasShareWork(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{now: time.Now().UTC()}
+	clock := newTestClock(time.Now().UTC())
 	pool := pgtest.NewPool(t)
 	first := startServerOn(t, pool, testAccount, service.WithClock(clock.Now))
 	second := startServerOn(t, pool, testAccount, service.WithClock(clock.Now))

@@ -9,6 +9,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -39,11 +40,16 @@ import (
 // "%20" and "%41" catch a server that decodes twice.
 const sdkDescription = "key for SDK tests: a b  c * ~ + %20 %41 % = & / ? # ; , 中文 ключ é 🔑"
 
-// Credentials for the SDKs, which require some. These servers do not check them.
+// Credentials for the SDKs. startSDKServer stores them as an access key of
+// testAccount, so the servers verify every signature. The secret contains
+// "/", "+" and "=", which must reach the HMAC key unchanged.
 const (
 	sdkAccessKeyID     = "sdk-test-access-key"
-	sdkAccessKeySecret = "sdk-test-secret"
+	sdkAccessKeySecret = "sdk-test-secret/+=0123456789"
 )
+
+// sdkCredentials are the credentials above.
+var sdkCredentials = credentials{id: sdkAccessKeyID, secret: sdkAccessKeySecret}
 
 // sdkExchange is one HTTP request an SDK sent and the server's response.
 type sdkExchange struct {
@@ -86,21 +92,29 @@ type sdkServer struct {
 	// Host is "127.0.0.1:PORT", the endpoint form both SDKs take.
 	Host string
 
+	// keys are the access keys that the server verifies signatures with.
+	keys *service.AccessKeys
+
 	mu        sync.Mutex
 	exchanges []sdkExchange
 }
 
-// startSDKServer starts a server like startServer does, acting as
-// testAccount in testRegion without checking signatures, behind a recorder.
+// startSDKServer starts a server on a database of its own, behind a
+// recorder. It verifies signatures on the wall clock, because the SDKs sign
+// with it, and stores sdkCredentials as an access key of testAccount.
 func startSDKServer(t *testing.T) *sdkServer {
 	t.Helper()
 	pool := pgtest.NewPool(t)
+	keys := service.NewAccessKeys(repository.NewStore(pool), newTestMasterKey(t))
+	if _, err := keys.Import(context.Background(), testAccount, sdkAccessKeyID, sdkAccessKeySecret); err != nil {
+		t.Fatalf("store the SDK access key: %v", err)
+	}
 	handler := httpapi.New(httpapi.Config{
 		Service:       service.New(repository.NewStore(pool)),
 		RegionID:      testRegion,
-		Authenticator: httpapi.NoAuthentication{AccountID: testAccount, RegionID: testRegion},
+		Authenticator: httpapi.SignatureAuthentication{AccessKeys: keys, RegionID: testRegion},
 	})
-	server := &sdkServer{}
+	server := &sdkServer{keys: keys}
 	api := serveHandler(t, server.record(t, handler), pool, testAccount)
 	server.Host = strings.TrimSuffix(strings.TrimPrefix(api.URL, "http://"), "/")
 	return server
@@ -196,6 +210,10 @@ type sdkFailure struct {
 	Code      string
 	Status    int
 	RequestID string
+	Message   string
+
+	// Recommend is the legacy SDK's advice; the other SDK leaves it empty.
+	Recommend string
 }
 
 // sdkClient is one official SDK, configured one way.
@@ -212,20 +230,25 @@ type sdkClient interface {
 	checkRequest(exchange sdkExchange) error
 }
 
-// sdkKind names an SDK configuration and builds its client.
+// sdkKind names an SDK configuration and builds its client, signing with
+// the given credentials.
 type sdkKind struct {
 	name   string
-	client func(t *testing.T, server *sdkServer) sdkClient
+	client func(t *testing.T, server *sdkServer, creds credentials) sdkClient
 }
 
 var sdkKinds = []sdkKind{
-	{"v3 ACS3", func(t *testing.T, server *sdkServer) sdkClient { return newTeaClient(t, server, "") }},
-	{"v3 HMAC-SHA1", func(t *testing.T, server *sdkServer) sdkClient { return newTeaClient(t, server, "v2") }},
-	{"legacy GET", func(t *testing.T, server *sdkServer) sdkClient {
-		return newLegacyClient(t, server, requests.GET, "JSON")
+	{"v3 ACS3", func(t *testing.T, server *sdkServer, creds credentials) sdkClient {
+		return newTeaClient(t, server, "", creds)
 	}},
-	{"legacy POST", func(t *testing.T, server *sdkServer) sdkClient {
-		return newLegacyClient(t, server, requests.POST, "JSON")
+	{"v3 HMAC-SHA1", func(t *testing.T, server *sdkServer, creds credentials) sdkClient {
+		return newTeaClient(t, server, "v2", creds)
+	}},
+	{"legacy GET", func(t *testing.T, server *sdkServer, creds credentials) sdkClient {
+		return newLegacyClient(t, server, requests.GET, "JSON", creds)
+	}},
+	{"legacy POST", func(t *testing.T, server *sdkServer, creds credentials) sdkClient {
+		return newLegacyClient(t, server, requests.POST, "JSON", creds)
 	}},
 }
 
@@ -246,7 +269,7 @@ func forEachSDK(t *testing.T, body func(t *testing.T, server *sdkServer, client 
 	for _, kind := range sdkKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			server := startSDKServer(t)
-			client := kind.client(t, server)
+			client := kind.client(t, server, sdkCredentials)
 			body(t, server, client)
 			checkRequests(t, server, client)
 		})
@@ -273,11 +296,11 @@ type teaClient struct {
 	algorithm string
 }
 
-func newTeaClient(t *testing.T, server *sdkServer, algorithm string) *teaClient {
+func newTeaClient(t *testing.T, server *sdkServer, algorithm string, creds credentials) *teaClient {
 	t.Helper()
 	config := &openapi.Config{
-		AccessKeyId:     tea.String(sdkAccessKeyID),
-		AccessKeySecret: tea.String(sdkAccessKeySecret),
+		AccessKeyId:     tea.String(creds.id),
+		AccessKeySecret: tea.String(creds.secret),
 		RegionId:        tea.String(testRegion),
 		Endpoint:        tea.String(server.Host),
 		Protocol:        tea.String("http"),
@@ -363,7 +386,9 @@ func (c *teaClient) failure(err error) (sdkFailure, error) {
 	if !errors.As(err, &sdkErr) {
 		return sdkFailure{}, fmt.Errorf("error of type %T, want *tea.SDKError: %v", err, err)
 	}
-	failure := sdkFailure{Code: tea.StringValue(sdkErr.Code), Status: tea.IntValue(sdkErr.StatusCode)}
+	failure := sdkFailure{
+		Code: tea.StringValue(sdkErr.Code), Status: tea.IntValue(sdkErr.StatusCode), Message: tea.StringValue(sdkErr.Message),
+	}
 	var data map[string]any
 	if err := json.Unmarshal([]byte(tea.StringValue(sdkErr.Data)), &data); err == nil {
 		failure.RequestID, _ = data["RequestId"].(string)
@@ -399,9 +424,9 @@ type legacyClient struct {
 	format string
 }
 
-func newLegacyClient(t *testing.T, server *sdkServer, method, format string) *legacyClient {
+func newLegacyClient(t *testing.T, server *sdkServer, method, format string, creds credentials) *legacyClient {
 	t.Helper()
-	client, err := legacykms.NewClientWithAccessKey(testRegion, sdkAccessKeyID, sdkAccessKeySecret)
+	client, err := legacykms.NewClientWithAccessKey(testRegion, creds.id, creds.secret)
 	if err != nil {
 		t.Fatalf("alibaba-cloud-sdk-go kms.NewClientWithAccessKey: %v", err)
 	}
@@ -481,7 +506,10 @@ func (c *legacyClient) failure(err error) (sdkFailure, error) {
 	if !errors.As(err, &serverErr) {
 		return sdkFailure{}, fmt.Errorf("error of type %T, want *errors.ServerError: %v", err, err)
 	}
-	return sdkFailure{Code: serverErr.ErrorCode(), Status: serverErr.HttpStatus(), RequestID: serverErr.RequestId()}, nil
+	return sdkFailure{
+		Code: serverErr.ErrorCode(), Status: serverErr.HttpStatus(), RequestID: serverErr.RequestId(),
+		Message: serverErr.Message(), Recommend: serverErr.Recommend(),
+	}, nil
 }
 
 func (c *legacyClient) checkRequest(exchange sdkExchange) error {
@@ -528,8 +556,9 @@ func aliasArn(aliasName string) string {
 
 // expectSDKFailure checks the error an SDK call returned against the API
 // error the contract names for it, and that the request ID the SDK reports
-// is the one in the response header.
-func expectSDKFailure(t *testing.T, server *sdkServer, client sdkClient, err error, status int, code string) {
+// is the one in the response header. It returns the failure for further
+// checks.
+func expectSDKFailure(t *testing.T, server *sdkServer, client sdkClient, err error, status int, code string) sdkFailure {
 	t.Helper()
 	exchange := server.last()
 	if err == nil {
@@ -548,6 +577,7 @@ func expectSDKFailure(t *testing.T, server *sdkServer, client sdkClient, err err
 	if want := exchange.ResponseHeader.Get("x-acs-request-id"); failure.RequestID == "" || failure.RequestID != want {
 		t.Errorf("the SDK reports request ID %q, want %q from the x-acs-request-id header\n%s", failure.RequestID, want, exchange)
 	}
+	return failure
 }
 
 func TestSDKDescriptionRoundTrip(t *testing.T) {
@@ -757,7 +787,7 @@ func TestSDKLegacyXMLFormat(t *testing.T) {
 	for _, method := range []string{requests.GET, requests.POST} {
 		t.Run(method, func(t *testing.T) {
 			server := startSDKServer(t)
-			client := newLegacyClient(t, server, method, "XML")
+			client := newLegacyClient(t, server, method, "XML", sdkCredentials)
 
 			key := sdkCreateKey(t, server, client, sdkDescription)
 			expectXML(t, server.last(), "CreateKeyResponse")

@@ -9,6 +9,14 @@ import (
 // statusByCode maps every API error code to its HTTP status. A code missing
 // here gets status 500.
 var statusByCode = map[string]int{
+	service.CodeAccessKeyNotFound:     http.StatusNotFound,
+	service.CodeAccessKeyInactive:     http.StatusBadRequest,
+	service.CodeSignatureDoesNotMatch: http.StatusBadRequest,
+	service.CodeIncompleteSignature:   http.StatusBadRequest,
+	service.CodeTimestampExpired:      http.StatusBadRequest,
+	service.CodeTimestampFormat:       http.StatusBadRequest,
+	service.CodeSignatureNonceUsed:    http.StatusBadRequest,
+
 	service.CodeInvalidParameter:    http.StatusBadRequest,
 	service.CodeMissingParameter:    http.StatusBadRequest,
 	service.CodeInvalidVersion:      http.StatusBadRequest,

@@ -26,6 +26,17 @@ const (
 	CodeInternalFailure     = "InternalFailure"
 )
 
+// API error codes of request authentication.
+const (
+	CodeAccessKeyNotFound     = "InvalidAccessKeyId.NotFound"
+	CodeAccessKeyInactive     = "InvalidAccessKeyId.Inactive"
+	CodeSignatureDoesNotMatch = "SignatureDoesNotMatch"
+	CodeIncompleteSignature   = "IncompleteSignature"
+	CodeTimestampExpired      = "InvalidTimeStamp.Expired"
+	CodeTimestampFormat       = "InvalidTimeStamp.Format"
+	CodeSignatureNonceUsed    = "SignatureNonceUsed"
+)
+
 // Error is an API error: a code from the list above and a message for the
 // client. Cause, when set, is the internal error behind it; it is for the log
 // line and never reaches the client.

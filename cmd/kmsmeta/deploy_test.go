@@ -4,11 +4,17 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"kmsmeta/internal/masterkey"
 )
+
+// composeDefault matches a compose variable with a default, ${NAME:-default}.
+var composeDefault = regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`)
 
 // composeFile is the part of docker-compose.yml that names kmsmeta's
 // settings.
@@ -40,14 +46,31 @@ func TestComposeUsesKnownSettings(t *testing.T) {
 	var config serveConfig
 	flags := newServeFlags(&config, io.Discard)
 	for name := range service.Environment {
+		if slices.Contains(environmentOnlyVariables, name) {
+			continue
+		}
 		flagName := strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(name, "KMSMETA_"), "_", "-"))
 		if !strings.HasPrefix(name, "KMSMETA_") || flags.Lookup(flagName) == nil {
 			t.Errorf("compose sets %s, which no serve flag reads", name)
 		}
 	}
 
-	if _, err := parseServeFlags(nil, io.Discard, func(name string) string { return service.Environment[name] }); err != nil {
-		t.Errorf("serve rejects the compose environment: %v", err)
+	// Compose fills ${NAME:-default} from the shell; without it, the
+	// default applies.
+	resolved := map[string]string{}
+	for name, value := range service.Environment {
+		resolved[name] = composeDefault.ReplaceAllString(value, "$1")
+	}
+	config, parseErr := parseServeFlags(nil, io.Discard, func(name string) string { return resolved[name] })
+	if parseErr != nil {
+		t.Errorf("serve rejects the compose environment: %v", parseErr)
+	}
+	if config.auth != "signature" || config.bootstrap == nil {
+		t.Errorf("the compose environment serves with --auth %s and bootstrap key %v, want signatures and a bootstrap key",
+			config.auth, config.bootstrap != nil)
+	}
+	if _, err := masterkey.Parse(resolved[masterKeyVariable]); err != nil {
+		t.Errorf("the compose file's default master key: %v", err)
 	}
 
 	test := service.Healthcheck.Test

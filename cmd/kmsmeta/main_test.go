@@ -78,6 +78,7 @@ func startServe(t *testing.T, args []string, env map[string]string) (string, *lo
 		}
 		select {
 		case err := <-done:
+			done <- err // for stop, which the cleanup calls
 			t.Fatalf("serve ended before listening: %v; log:\n%s", err, logs)
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -122,7 +123,7 @@ func TestServeDevelopmentDefaultKeepsData(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dataDir) })
 
-	baseURL, logs, stop := startServe(t, []string{"--data-dir", dataDir}, nil)
+	baseURL, logs, stop := startServe(t, []string{"--data-dir", dataDir, "--auth", "none"}, nil)
 	if !strings.Contains(logs.String(), "development default") {
 		t.Errorf("log does not say that the development default is in use:\n%s", logs)
 	}
@@ -139,7 +140,7 @@ func TestServeDevelopmentDefaultKeepsData(t *testing.T) {
 		t.Fatalf("first serve: %v", err)
 	}
 
-	baseURL, _, stop = startServe(t, []string{"--data-dir", dataDir}, nil)
+	baseURL, _, stop = startServe(t, []string{"--data-dir", dataDir, "--auth", "none"}, nil)
 	status, body = callAPI(t, baseURL, map[string]string{"Action": "DescribeKey", "KeyId": "alias/kept"})
 	if status != http.StatusOK {
 		t.Fatalf("DescribeKey after restart: status %d, body %s", status, body)
@@ -161,6 +162,7 @@ func TestServeWithDatabaseURL(t *testing.T) {
 		"KMSMETA_REGION":               "cn-shanghai",
 		"KMSMETA_ACCOUNT":              "1540355698848459",
 		"KMSMETA_MAX_KEYS_PER_ACCOUNT": "1",
+		"KMSMETA_AUTH":                 "none",
 	})
 
 	if !regexp.MustCompile(`msg="database: migration applied" version=1 `).MatchString(logs.String()) {

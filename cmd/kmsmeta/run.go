@@ -15,10 +15,15 @@ Commands:
   serve                  serve the KMS API
   migrate up|down|status apply, roll back one, or list the schema migrations
   healthcheck            exit 0 when a running server's /readyz answers 200
+  accesskey create|list|disable|enable|delete
+                         manage the access keys that sign requests
 
 Run "kmsmeta COMMAND -h" for a command's flags. Every flag can also be set
 in the environment as KMSMETA_ and the flag name in capitals with "_" for
 "-", for example KMSMETA_DATABASE_URL; a flag on the command line wins.
+Secrets have no flag and come from the environment only: KMSMETA_MASTER_KEY,
+and KMSMETA_BOOTSTRAP_ACCOUNT, KMSMETA_BOOTSTRAP_ACCESS_KEY_ID and
+KMSMETA_BOOTSTRAP_ACCESS_KEY_SECRET, which make serve create that access key.
 `
 
 // errUsage marks a command line that could not be parsed; the flag package
@@ -39,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "healthcheck":
 		return runHealthcheck(ctx, args[1:], stdout, stderr, getenv)
+	case "accesskey":
+		return runAccessKey(ctx, args[1:], stdout, stderr, getenv)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

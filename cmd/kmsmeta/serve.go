@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,15 @@ type serveConfig struct {
 	maxKeysPerAccount    int64
 	maxAliasesPerAccount int64
 	deletionInterval     time.Duration
+
+	masterKeyFile     string
+	accessKeyCacheTTL time.Duration
+	tlsCertFile       string
+	tlsKeyFile        string
+
+	// masterKey and bootstrap come from the environment and the flags above.
+	masterKey masterKeySource
+	bootstrap *bootstrapKey
 }
 
 var (
@@ -44,6 +54,10 @@ var (
 // SIGINT or SIGTERM.
 const shutdownTimeout = 15 * time.Second
 
+// maxAccessKeyCacheTTL bounds --access-key-cache-ttl, because a disabled
+// access key keeps working for that long.
+const maxAccessKeyCacheTTL = 10 * time.Minute
+
 // newServeFlags defines the flags of "kmsmeta serve" on config.
 func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
 	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -52,7 +66,8 @@ func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
 	flags.StringVar(&config.databaseURL, "database-url", "",
 		"PostgreSQL URL; when empty, a private PostgreSQL is started in --data-dir (development default)")
 	flags.StringVar(&config.region, "region", "cn-hangzhou", "region this server serves, as in ARNs and RegionId")
-	flags.StringVar(&config.auth, "auth", "none", `request authentication: "none" serves every request as --account`)
+	flags.StringVar(&config.auth, "auth", "signature",
+		`request authentication: "signature" verifies V1 and V3 signatures against access keys; "none" serves every request as --account (local experiments only)`)
 	flags.StringVar(&config.account, "account", "1000000000000001", "16-digit account ID that requests act as with --auth none")
 	flags.StringVar(&config.dataDir, "data-dir", "./kmsmeta-data", "directory of the development PostgreSQL, used when --database-url is empty")
 	flags.TextVar(&config.logLevel, "log-level", slog.LevelInfo, "minimum level of log lines: DEBUG, INFO, WARN or ERROR")
@@ -60,6 +75,13 @@ func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
 	flags.Int64Var(&config.maxAliasesPerAccount, "max-aliases-per-account", 0, "aliases one account may have in the region; 0 means no limit")
 	flags.DurationVar(&config.deletionInterval, "deletion-interval", time.Minute,
 		"how often keys whose DeleteDate has passed are deleted for good, such as 30s or 5m")
+	flags.StringVar(&config.masterKeyFile, "master-key-file", "",
+		"file with the base64 master key that seals access key secrets; "+masterKeyVariable+" may hold the key instead, "+
+			"and the development default creates "+masterKeyFileName+" in --data-dir")
+	flags.DurationVar(&config.accessKeyCacheTTL, "access-key-cache-ttl", service.DefaultAccessKeyCacheTTL,
+		"how long a server trusts what it read about an access key; a disabled or deleted key works for at most this long")
+	flags.StringVar(&config.tlsCertFile, "tls-cert-file", "", "PEM certificate (chain) file; with --tls-key-file, serve HTTPS instead of HTTP")
+	flags.StringVar(&config.tlsKeyFile, "tls-key-file", "", "PEM private key file of --tls-cert-file")
 	return flags
 }
 
@@ -77,8 +99,8 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	if !regionPattern.MatchString(config.region) {
 		return serveConfig{}, fmt.Errorf("invalid --region %q: use lowercase letters, digits and -, such as cn-hangzhou", config.region)
 	}
-	if config.auth != "none" {
-		return serveConfig{}, fmt.Errorf("invalid --auth %q: the only mode is none", config.auth)
+	if config.auth != "none" && config.auth != "signature" {
+		return serveConfig{}, fmt.Errorf("invalid --auth %q: use signature (the default) or none", config.auth)
 	}
 	if !accountPattern.MatchString(config.account) {
 		return serveConfig{}, fmt.Errorf("invalid --account %q: an account ID has 16 digits", config.account)
@@ -88,6 +110,9 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	}
 	if config.deletionInterval < time.Second {
 		return serveConfig{}, fmt.Errorf("invalid --deletion-interval %s: it must be at least 1s", config.deletionInterval)
+	}
+	if err := parseAuthenticationConfig(&config, getenv); err != nil {
+		return serveConfig{}, err
 	}
 	return config, nil
 }
@@ -101,7 +126,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 
 	logger.Info("kmsmeta: starting", slog.String("listen", config.listen), slog.String("region", config.region),
 		slog.String("auth", config.auth), slog.String("data_dir", config.dataDir),
-		slog.Bool("database_url_set", config.databaseURL != ""))
+		slog.Bool("database_url_set", config.databaseURL != ""), slog.Bool("tls", config.tlsCertFile != ""))
+	tlsConfig, err := loadTLSConfig(config.tlsCertFile, config.tlsKeyFile)
+	if err != nil {
+		return err
+	}
 	if config.auth == "none" {
 		logger.Warn("kmsmeta: requests are not authenticated; every request acts as the configured account",
 			slog.String("account", config.account))
@@ -144,14 +173,20 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		<-workerDone
 	}()
 
+	authenticator, stopAuthentication, err := setUpAuthentication(ctx, logger, config, store)
+	if err != nil {
+		return err
+	}
+	defer stopAuthentication()
+
 	handler := httpapi.New(httpapi.Config{
 		Service:       svc,
 		RegionID:      config.region,
-		Authenticator: httpapi.NoAuthentication{AccountID: config.account, RegionID: config.region},
+		Authenticator: authenticator,
 		Ready:         store.Ping,
 		Logger:        logger,
 	})
-	return serveHTTP(ctx, logger, config.listen, handler)
+	return serveHTTP(ctx, logger, config.listen, handler, tlsConfig)
 }
 
 func startDevelopmentDatabase(ctx context.Context, logger *slog.Logger, dataDir string) (*devpg.Server, error) {
@@ -185,8 +220,9 @@ func openPool(ctx context.Context, logger *slog.Logger, databaseURL string) (*pg
 }
 
 // serveHTTP serves handler on address until ctx is done, then lets
-// in-flight requests finish for up to shutdownTimeout.
-func serveHTTP(ctx context.Context, logger *slog.Logger, address string, handler http.Handler) error {
+// in-flight requests finish for up to shutdownTimeout. A non-nil tlsConfig
+// serves HTTPS.
+func serveHTTP(ctx context.Context, logger *slog.Logger, address string, handler http.Handler, tlsConfig *tls.Config) error {
 	listener, err := net.Listen("tcp", address)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", address, err)
@@ -200,13 +236,18 @@ func serveHTTP(ctx context.Context, logger *slog.Logger, address string, handler
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 
 	served := make(chan error, 1)
 	go func() {
+		if tlsConfig != nil {
+			served <- server.ServeTLS(listener, "", "")
+			return
+		}
 		served <- server.Serve(listener)
 	}()
-	logger.Info("HTTP server: listening", slog.String("address", listener.Addr().String()))
+	logger.Info("HTTP server: listening", slog.String("address", listener.Addr().String()), slog.Bool("tls", tlsConfig != nil))
 
 	select {
 	case err := <-served:

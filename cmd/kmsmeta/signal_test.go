@@ -23,7 +23,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 
 	var logs logBuffer
 	serve := exec.Command(binary, "serve", "--listen", "127.0.0.1:0")
-	serve.Env = append(os.Environ(), "KMSMETA_DATABASE_URL="+pgtest.NewDatabaseURL(t))
+	serve.Env = append(os.Environ(), "KMSMETA_DATABASE_URL="+pgtest.NewDatabaseURL(t), "KMSMETA_AUTH=none")
 	serve.Stderr = &logs
 	if err := serve.Start(); err != nil {
 		t.Fatalf("start serve: %v", err)
@@ -37,11 +37,16 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	for address == "" {
 		if match := listening.FindStringSubmatch(logs.String()); match != nil {
 			address = match[1]
-		} else if time.Now().After(deadline) {
+			continue
+		}
+		if time.Now().After(deadline) {
 			_ = serve.Process.Kill()
 			t.Fatalf("serve did not listen within 30 s; log:\n%s", logs.String())
-		} else {
-			time.Sleep(20 * time.Millisecond)
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("serve exited before listening: %v; log:\n%s", err, logs.String())
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	if status, body := callAPI(t, "http://"+address+"/", map[string]string{"Action": "CreateKey"}); status != 200 {

@@ -62,8 +62,13 @@ type Server struct {
 	password string
 	database string
 
-	// lock holds the data directory's exclusive lock until Stop.
+	// lock holds the data directory's exclusive lock until Stop. An
+	// attached server has none.
 	lock *os.File
+
+	// attached marks a server that another process started; Stop leaves it
+	// running.
+	attached bool
 
 	mu      sync.Mutex
 	stopped bool
@@ -233,7 +238,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	if s.stopped {
+	if s.stopped || s.attached {
 		return nil
 	}
 

@@ -451,3 +451,49 @@ func TestStartErrorQuotesServerLog(t *testing.T) {
 		t.Errorf("error does not name the log file:\n%v", err)
 	}
 }
+
+func TestStartOrAttachReusesRunningServer(t *testing.T) {
+	t.Parallel()
+	dataDir := newDataDir(t)
+	running := startServer(t, Options{DataDir: dataDir})
+	runningPID, _ := readPostmasterPID(t, dataDir)
+
+	attached, err := StartOrAttach(t.Context(), Options{DataDir: dataDir})
+	if err != nil {
+		t.Fatalf("StartOrAttach: %v", err)
+	}
+	if attached.Port() != running.Port() {
+		t.Errorf("attached to port %d, want the running server's %d", attached.Port(), running.Port())
+	}
+	if err := attached.Stop(t.Context()); err != nil {
+		t.Fatalf("Stop of the attached server: %v", err)
+	}
+
+	// Stopping the attached server must leave the owner's server running.
+	if processExited(runningPID) {
+		t.Fatalf("the running server %d stopped when the attached one was stopped", runningPID)
+	}
+	conn := connect(t, running.URL())
+	if _, err := conn.Exec(t.Context(), "SELECT 1"); err != nil {
+		t.Errorf("query on the running server after the attached Stop: %v", err)
+	}
+}
+
+func TestStartOrAttachStartsWhenNoneRuns(t *testing.T) {
+	t.Parallel()
+	dataDir := newDataDir(t)
+
+	server, err := StartOrAttach(t.Context(), Options{DataDir: dataDir})
+	if err != nil {
+		t.Fatalf("StartOrAttach: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := server.Stop(context.Background()); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	})
+	conn := connect(t, server.URL())
+	if _, err := conn.Exec(t.Context(), "SELECT 1"); err != nil {
+		t.Errorf("query on the started server: %v", err)
+	}
+}
