@@ -56,7 +56,7 @@ func startServerOn(t *testing.T, pool *pgxpool.Pool, account string, options ...
 	return server
 }
 
-func serveHandler(t *testing.T, handler http.Handler, pool *pgxpool.Pool, account string) *apiServer {
+func serveHandler(t testing.TB, handler http.Handler, pool *pgxpool.Pool, account string) *apiServer {
 	t.Helper()
 
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -194,30 +194,16 @@ func expectError(t *testing.T, reply response, status int, code string) map[stri
 	return body
 }
 
-// startServerForBenchmark starts a server as startServer does, for
-// benchmarks.
-func startServerForBenchmark(b *testing.B) *apiServer {
+// startServerOnB starts an unauthenticated server on pool for a
+// benchmark's set-up.
+func startServerOnB(b *testing.B, pool *pgxpool.Pool, account string) *apiServer {
 	b.Helper()
-	pool := pgtest.NewPool(b)
-	svc := service.New(repository.NewStore(pool))
 	handler := httpapi.New(httpapi.Config{
-		Service:       svc,
+		Service:       service.New(repository.NewStore(pool)),
 		RegionID:      testRegion,
-		Authenticator: httpapi.NoAuthentication{AccountID: testAccount, RegionID: testRegion},
+		Authenticator: httpapi.NoAuthentication{AccountID: account, RegionID: testRegion},
 	})
-
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatalf("listen on loopback: %v", err)
-	}
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		_ = server.Serve(listener)
-	}()
-	b.Cleanup(func() {
-		_ = server.Close()
-	})
-	return &apiServer{URL: "http://" + listener.Addr().String() + "/", Account: testAccount, pool: pool, svc: svc}
+	return serveHandler(b, handler, pool, account)
 }
 
 // callB sends a GET request in a benchmark's set-up and fails unless it

@@ -60,7 +60,7 @@ type signingServer struct {
 	clock *testClock
 }
 
-func newTestMasterKey(t *testing.T) *masterkey.Key {
+func newTestMasterKey(t testing.TB) *masterkey.Key {
 	t.Helper()
 	key, err := masterkey.Parse(testMasterKey)
 	if err != nil {
@@ -71,7 +71,7 @@ func newTestMasterKey(t *testing.T) *masterkey.Key {
 
 // startSigningServer starts a server on pool that authenticates requests by
 // signature, with the server clock at now.
-func startSigningServer(t *testing.T, pool *pgxpool.Pool, now time.Time) *signingServer {
+func startSigningServer(t testing.TB, pool *pgxpool.Pool, now time.Time) *signingServer {
 	t.Helper()
 	clock := newTestClock(now)
 	keys := service.NewAccessKeys(repository.NewStore(pool), newTestMasterKey(t), service.WithAccessKeyClock(clock.Now))
@@ -84,7 +84,7 @@ func startSigningServer(t *testing.T, pool *pgxpool.Pool, now time.Time) *signin
 }
 
 // newAccessKey creates an access key of account.
-func (s *signingServer) newAccessKey(t *testing.T, account string) credentials {
+func (s *signingServer) newAccessKey(t testing.TB, account string) credentials {
 	t.Helper()
 	created, err := s.keys.Create(context.Background(), account)
 	if err != nil {
