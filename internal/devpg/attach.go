@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,19 +33,17 @@ func attach(ctx context.Context, opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, nil // Start reports the missing directory.
 	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	dataDir, err := filepath.Abs(opts.DataDir)
+	opts, err := opts.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("resolve data directory %q: %w", opts.DataDir, err)
+		return nil, err
 	}
+	logger := opts.Logger
+
 	owner, err := currentAccount()
 	if err != nil {
 		return nil, err
 	}
-	c := newCluster("", dataDir, owner, logger)
+	c := newCluster("", opts.DataDir, owner, logger)
 
 	// postmaster.pid holds the PID on its first line and the port on its
 	// fourth (PostgreSQL's LOCK_FILE_LINE_PORT).
@@ -71,12 +68,7 @@ func attach(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	database := opts.Database
-	if database == "" {
-		database = defaultDatabase
-	}
-
-	server := &Server{cluster: c, port: port, password: password, database: database, attached: true}
+	server := &Server{cluster: c, port: port, password: password, database: opts.Database, attached: true}
 	if err := server.ensureDatabase(ctx); err != nil {
 		return nil, fmt.Errorf("attach to the PostgreSQL server that runs on %s: %w", c.pgdata, err)
 	}

@@ -74,27 +74,39 @@ type Server struct {
 	stopped bool
 }
 
+// withDefaults fills in the default database and logger and makes DataDir
+// absolute.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Database == "" {
+		opts.Database = defaultDatabase
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+
+	dataDir, err := filepath.Abs(opts.DataDir)
+	if err != nil {
+		return Options{}, fmt.Errorf("resolve data directory %q: %w", opts.DataDir, err)
+	}
+	opts.DataDir = dataDir
+	return opts, nil
+}
+
 // Start starts a PostgreSQL server on the cluster in opts.DataDir, creating
 // the cluster and opts.Database first if they do not exist. A server that an
-// earlier process left running on the same cluster is stopped first. The
+// earlier process left running on the same cluster is stopped first; a
+// directory that a live process uses is rejected. The
 // caller must call Stop, because the server outlives this process otherwise.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("devpg: Options.DataDir is missing. Set it to the directory that should contain the cluster")
 	}
-	database := opts.Database
-	if database == "" {
-		database = defaultDatabase
-	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-
-	dataDir, err := filepath.Abs(opts.DataDir)
+	opts, err := opts.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("resolve data directory %q: %w", opts.DataDir, err)
+		return nil, err
 	}
+	database, logger, dataDir := opts.Database, opts.Logger, opts.DataDir
+
 	binDir, err := FindBinDir()
 	if err != nil {
 		return nil, err
