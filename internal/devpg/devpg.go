@@ -94,9 +94,9 @@ func (opts Options) withDefaults() (Options, error) {
 
 // Start starts a PostgreSQL server on the cluster in opts.DataDir, creating
 // the cluster and opts.Database first if they do not exist. A server that an
-// earlier process left running on the same cluster is stopped first; a
-// directory that a live process uses is rejected. The
-// caller must call Stop, because the server outlives this process otherwise.
+// earlier process left running on the same cluster is stopped first, but a
+// directory that a live process uses is rejected. The caller must call Stop,
+// because the server outlives this process otherwise.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.DataDir == "" {
 		return nil, errors.New("devpg: Options.DataDir is missing. Set it to the directory that should contain the cluster")
