@@ -207,6 +207,17 @@ func withAccessKeys(ctx context.Context, logger *slog.Logger, config accessKeyCo
 func openAdminDatabase(ctx context.Context, logger *slog.Logger, databaseURL, dataDir string) (*pgxpool.Pool, func(), error) {
 	stopServer := func() {}
 	if databaseURL == "" {
+		// An access key in a registry that no serve uses would be useless,
+		// so a mistyped or missing --data-dir must not create a new one.
+		exists, err := devpg.Exists(dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !exists {
+			return nil, nil, fmt.Errorf("no development database in %s: start kmsmeta serve with this --data-dir first, "+
+				"or pass the --data-dir or --database-url that serve uses", dataDir)
+		}
+
 		server, err := devpg.StartOrAttach(ctx, devpg.Options{DataDir: dataDir, Durable: true, Logger: logger})
 		if err != nil {
 			return nil, nil, fmt.Errorf("start development PostgreSQL in %s: %w", dataDir, err)

@@ -590,3 +590,19 @@ func TestServeDevelopmentDefaultSigned(t *testing.T) {
 		t.Errorf("stop serve: %v", err)
 	}
 }
+
+func TestAccessKeyNeedsExistingDevelopmentDatabase(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(t.TempDir(), "never-served")
+
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"accesskey", "create", "--account", accountA, "--data-dir", dataDir},
+		io.Discard, &stderr, func(string) string { return "" })
+
+	if err == nil || !strings.Contains(err.Error(), "no development database") {
+		t.Errorf("accesskey create on an empty data directory: error %v, want one saying there is no development database", err)
+	}
+	if _, statErr := os.Stat(filepath.Join(dataDir, "pgdata")); !errors.Is(statErr, os.ErrNotExist) {
+		t.Errorf("accesskey create made a cluster in %s (stat: %v), want nothing created", dataDir, statErr)
+	}
+}

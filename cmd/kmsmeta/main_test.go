@@ -183,6 +183,16 @@ func TestServeWithDatabaseURL(t *testing.T) {
 		t.Errorf("CreateKey body %s does not use the region and account from the environment", body)
 	}
 
+	for _, target := range []string{baseURL, baseURL + "readyz", strings.TrimSuffix(baseURL, "/")} {
+		var stdout bytes.Buffer
+		if err := run(context.Background(), []string{"healthcheck", "--url", target}, &stdout, io.Discard, func(string) string { return "" }); err != nil {
+			t.Errorf("healthcheck --url %s: %v", target, err)
+		}
+	}
+	if err := run(context.Background(), []string{"healthcheck", "--url", baseURL + "no-such-path"}, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
+		t.Errorf("healthcheck of a path that answers 404 succeeded, want an error")
+	}
+
 	status, body = callAPI(t, baseURL, map[string]string{"Action": "CreateKey"})
 	if status != http.StatusBadRequest || !strings.Contains(body, `"Code":"Rejected.LimitExceeded"`) {
 		t.Errorf("second CreateKey with a quota of 1: status %d, body %s; want 400 Rejected.LimitExceeded", status, body)

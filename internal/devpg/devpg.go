@@ -268,3 +268,10 @@ func (s *Server) Stop(ctx context.Context) error {
 	s.cluster.logger.Info("stopped PostgreSQL", "port", s.port, "data_dir", s.cluster.pgdata)
 	return nil
 }
+
+// Exists reports whether dataDir holds a cluster that an earlier Start
+// created, so that commands can refuse to create a registry by accident.
+func Exists(dataDir string) (bool, error) {
+	c := cluster{pgdata: filepath.Join(dataDir, clusterDirName)}
+	return c.exists()
+}
