@@ -15,6 +15,11 @@ import (
 // x-acs-date and the server clock that is accepted, in either direction.
 const MaxClockSkew = 15 * time.Minute
 
+// nonceExpiryMargin keeps a nonce recorded past the end of its request's
+// timestamp window, so that no replay can both pass the timestamp check and
+// find the nonce record expired.
+const nonceExpiryMargin = time.Minute
+
 // signatureMismatchMessage starts the SignatureDoesNotMatch message. The
 // server's string to sign follows it without a space, because the legacy
 // Alibaba Cloud Go SDK splits the message there and compares the rest with
@@ -85,8 +90,11 @@ func (a SignatureAuthentication) Authenticate(r *http.Request, p params, body []
 	}
 
 	// After Timestamp + MaxClockSkew the request is rejected as expired
-	// anyway, so the nonce record can go then.
-	if err := a.AccessKeys.UseNonce(r.Context(), key.AccessKeyID, signed.Nonce, signed.Timestamp.Add(MaxClockSkew)); err != nil {
+	// anyway. The record lives nonceExpiryMargin longer, because a replay
+	// that arrives exactly at the window's end passes the timestamp check,
+	// and the nonce store reads its clock later than the check above.
+	expiresAt := signed.Timestamp.Add(MaxClockSkew + nonceExpiryMargin)
+	if err := a.AccessKeys.UseNonce(r.Context(), key.AccessKeyID, signed.Nonce, expiresAt); err != nil {
 		return service.Scope{}, err
 	}
 

@@ -124,7 +124,13 @@ func TestSignatureVectorsOverHTTP(t *testing.T) {
 			reply = doRequest(t, vectorRequest(t, server, v))
 			expectError(t, reply, http.StatusBadRequest, "SignatureNonceUsed")
 
-			server.clock.Advance(pastWindow)
+			// At the last instant of the window the timestamp still passes,
+			// so the nonce record must still be there.
+			server.clock.Advance(captured.Add(15 * time.Minute).Sub(server.clock.Now()))
+			reply = doRequest(t, vectorRequest(t, server, v))
+			expectError(t, reply, http.StatusBadRequest, "SignatureNonceUsed")
+
+			server.clock.Advance(time.Second)
 			reply = doRequest(t, vectorRequest(t, server, v))
 			expectError(t, reply, http.StatusBadRequest, "InvalidTimeStamp.Expired")
 		})
