@@ -248,8 +248,14 @@ func parseRotation(enable, interval string) (time.Duration, error) {
 
 	count, _ := strconv.ParseInt(match[1], 10, 64) // the pattern allows at most 9 digits, so it cannot fail
 	unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}[match[2]]
+
+	// Compare the count before multiplying, because 9 digits of days
+	// overflow a time.Duration and could wrap into the valid range.
+	if count > int64(maxRotationInterval/unit) {
+		return 0, InvalidParameter("RotationInterval", "it must be from 7 to 730 days.")
+	}
 	duration := time.Duration(count) * unit
-	if duration < minRotationInterval || duration > maxRotationInterval {
+	if duration < minRotationInterval {
 		return 0, InvalidParameter("RotationInterval", "it must be from 7 to 730 days.")
 	}
 	return duration, nil

@@ -143,6 +143,11 @@ func TestParseRotation(t *testing.T) {
 		{"true", "7w"}:   CodeInvalidParameter,
 		{"true", "-7d"}:  CodeInvalidParameter,
 		{"false", "7d"}:  CodeInvalidParameter,
+		// 585 years overflow a time.Duration and once wrapped to 8 days.
+		{"true", "213512d"}:    CodeInvalidParameter,
+		{"true", "999999999d"}: CodeInvalidParameter,
+		{"true", "999999999h"}: CodeInvalidParameter,
+		{"true", "731d"}:       CodeInvalidParameter,
 	}
 	for input, code := range invalid {
 		if _, err := parseRotation(input[0], input[1]); errorCodeOf(err) != code {
