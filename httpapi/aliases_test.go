@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"kmsmeta/internal/pgtest"
+	"kmsmeta/service"
 )
 
 func TestCreateAliasDuplicate(t *testing.T) {
@@ -173,4 +176,25 @@ func TestCreateAliasCaseSensitive(t *testing.T) {
 	if total != 2 {
 		t.Errorf("TotalCount = %d, want 2 distinct aliases", total)
 	}
+}
+
+func TestCreateAliasDuplicateBeforeStateAndQuota(t *testing.T) {
+	t.Parallel()
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithLimits(service.Limits{MaxAliasesPerAccount: 1}))
+	keyID := server.createKey(t)
+	server.createAlias(t, "alias/taken", keyID)
+	pending := server.keyInState(t, "PendingDeletion")
+
+	// The name is taken, the target key is PendingDeletion and the quota is
+	// used up: the duplicate is reported, because lookups come first.
+	expectError(t, server.get(t, map[string]string{"Action": "CreateAlias", "AliasName": "alias/taken", "KeyId": pending}),
+		http.StatusBadRequest, "AliasAlreadyExists")
+	expectError(t, server.get(t, map[string]string{"Action": "CreateAlias", "AliasName": "alias/taken", "KeyId": keyID}),
+		http.StatusBadRequest, "AliasAlreadyExists")
+
+	// A free name reaches the state rule, then the quota.
+	expectError(t, server.get(t, map[string]string{"Action": "CreateAlias", "AliasName": "alias/free", "KeyId": pending}),
+		http.StatusConflict, "Rejected.StateModifiedFailed")
+	expectError(t, server.get(t, map[string]string{"Action": "CreateAlias", "AliasName": "alias/free", "KeyId": keyID}),
+		http.StatusBadRequest, "Rejected.LimitExceeded")
 }

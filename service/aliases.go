@@ -85,10 +85,21 @@ func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasIn
 		if err != nil {
 			return err
 		}
+
+		// A taken name is a lookup result, so it comes before the state
+		// and quota rules. The insert below still catches a concurrent
+		// create of the same name.
+		_, err = q.GetAlias(ctx, scope, in.AliasName)
+		if err == nil {
+			return aliasAlreadyExists()
+		}
+		if !errors.Is(err, repository.ErrNotFound) {
+			return fromRepository(err)
+		}
+
 		if key.State == StatePendingDeletion {
 			return stateModifiedFailed(key.State)
 		}
-
 		if err := checkQuota(ctx, q, scope, "aliases", s.limits.MaxAliasesPerAccount, q.CountAliases); err != nil {
 			return err
 		}
