@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -171,5 +172,57 @@ func TestDeletionReplicasShareWork(t *testing.T) {
 	}
 	if events != keys {
 		t.Errorf("%d DeleteKey audit events, want one per key (%d)", events, keys)
+	}
+}
+
+func TestDeletionRacesUpdateAlias(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock(time.Now().UTC())
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
+	ctx := context.Background()
+
+	for round := range 20 {
+		expiring, target := server.createKey(t), server.createKey(t)
+		name := fmt.Sprintf("alias/raced-%02d", round)
+		server.createAlias(t, name, expiring)
+		server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": expiring, "PendingWindowInDays": "7"})
+		clock.Advance(8 * 24 * time.Hour)
+
+		var update response
+		var workerErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			update = server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": name, "KeyId": target})
+		})
+		wg.Go(func() {
+			_, workerErr = server.svc.DeleteExpiredKeys(ctx, testRegion, slog.New(slog.DiscardHandler))
+		})
+		wg.Wait()
+
+		if workerErr != nil {
+			t.Fatalf("round %d: deletion failed: %v", round, workerErr)
+		}
+		var deletedWithKey int
+		if err := server.pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'DeleteKey' AND alias_name = $1`, name).Scan(&deletedWithKey); err != nil {
+			t.Fatalf("count audit rows: %v", err)
+		}
+		bound := server.allAliases(t)[name]
+
+		// Either serial order is fine: the alias moved first and survives on
+		// the target, or it went with its key first and the update found
+		// no alias. The audit trail must tell the same story.
+		switch update.Status {
+		case http.StatusOK:
+			if bound != target || deletedWithKey != 0 {
+				t.Errorf("round %d: update succeeded, but the alias is on %q and %d DeleteKey rows name it", round, bound, deletedWithKey)
+			}
+		case http.StatusNotFound:
+			expectError(t, update, http.StatusNotFound, "Forbidden.AliasNotFound")
+			if bound != "" || deletedWithKey != 1 {
+				t.Errorf("round %d: alias went with its key, but it is on %q and %d DeleteKey rows name it", round, bound, deletedWithKey)
+			}
+		default:
+			t.Errorf("round %d: UpdateAlias status %d, body %s", round, update.Status, update.Body)
+		}
 	}
 }

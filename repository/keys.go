@@ -270,6 +270,14 @@ func (q *Queries) DeleteExpiredKeys(ctx context.Context, regionID string, now ti
 			ORDER BY delete_date
 			LIMIT $3
 			FOR UPDATE SKIP LOCKED
+		), deleted_aliases AS (
+			-- Deleted here rather than by the foreign key's cascade, so that
+			-- the names come from the rows actually deleted: an alias that a
+			-- concurrent UpdateAlias moved away is re-checked and kept.
+			DELETE FROM aliases AS a
+			USING expired AS e
+			WHERE a.account_id = e.account_id AND a.region_id = e.region_id AND a.key_id = e.key_id
+			RETURNING a.account_id, a.region_id, a.key_id, a.alias_name
 		), deleted AS (
 			DELETE FROM keys AS k
 			USING expired AS e
@@ -277,9 +285,9 @@ func (q *Queries) DeleteExpiredKeys(ctx context.Context, regionID string, now ti
 			RETURNING k.account_id, k.region_id, k.key_id, k.delete_date
 		)
 		SELECT d.account_id, d.key_id, d.delete_date,
-		       ARRAY(SELECT a.alias_name FROM aliases AS a
-		             WHERE a.account_id = d.account_id AND a.region_id = d.region_id AND a.key_id = d.key_id
-		             ORDER BY a.alias_name)
+		       ARRAY(SELECT da.alias_name FROM deleted_aliases AS da
+		             WHERE da.account_id = d.account_id AND da.region_id = d.region_id AND da.key_id = d.key_id
+		             ORDER BY da.alias_name)
 		FROM deleted AS d`,
 		regionID, now, limit)
 	if err != nil {

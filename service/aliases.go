@@ -128,9 +128,7 @@ type UpdateAliasInput struct {
 	KeyID     string
 }
 
-// UpdateAlias binds an existing alias to another key. The alias row stays
-// locked from the lookup to the update, so a concurrent DeleteAlias or
-// UpdateAlias of the same alias runs entirely before or after this one.
+// UpdateAlias binds an existing alias to another key.
 func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasInput) error {
 	ref, err := parseAliasTarget(scope, in.AliasName, in.KeyID)
 	if err != nil {
@@ -138,8 +136,11 @@ func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasIn
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		alias, err := foundAlias(q.GetAliasForUpdate(ctx, scope, in.AliasName))
-		if err != nil {
+		// The alias is checked first, as the contract orders lookups, but
+		// locked only after the key: the deletion worker locks keys before
+		// the aliases it deletes with them, and one lock order rules out a
+		// deadlock between the two.
+		if _, err := foundAlias(q.GetAlias(ctx, scope, in.AliasName)); err != nil {
 			return err
 		}
 
@@ -154,6 +155,12 @@ func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasIn
 			return pendingDeletion()
 		}
 
+		// The lock makes a concurrent DeleteAlias or UpdateAlias of this
+		// alias run entirely before or after this one.
+		alias, err := foundAlias(q.GetAliasForUpdate(ctx, scope, in.AliasName))
+		if err != nil {
+			return err
+		}
 		if _, err := q.UpdateAliasKey(ctx, scope, in.AliasName, key.KeyID); err != nil {
 			return fromRepository(err)
 		}
