@@ -226,3 +226,44 @@ func TestDeletionRacesUpdateAlias(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyGoneOnceDeleteDatePassed(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock(time.Now().UTC())
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
+	keyID := server.createKey(t)
+	server.createAlias(t, "alias/expiring", keyID)
+	other := server.createKey(t)
+	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": keyID, "PendingWindowInDays": "7"})
+
+	// Past DeleteDate but before the worker runs, the key must already
+	// behave as deleted: above all, CancelKeyDeletion cannot bring it back.
+	clock.Advance(7*24*time.Hour + time.Second)
+
+	notFound := []map[string]string{
+		{"Action": "CancelKeyDeletion", "KeyId": keyID},
+		{"Action": "DescribeKey", "KeyId": keyID},
+		{"Action": "EnableKey", "KeyId": keyID},
+		{"Action": "UpdateKeyDescription", "KeyId": keyID, "Description": "x"},
+		{"Action": "ListAliasesByKeyId", "KeyId": keyID},
+		{"Action": "CreateAlias", "AliasName": "alias/new", "KeyId": keyID},
+	}
+	for _, parameters := range notFound {
+		expectError(t, server.get(t, parameters), http.StatusNotFound, "Forbidden.KeyNotFound")
+	}
+	expectError(t, server.get(t, map[string]string{"Action": "DescribeKey", "KeyId": "alias/expiring"}),
+		http.StatusNotFound, "Forbidden.AliasNotFound")
+
+	keyIDs, total := server.listKeyIDs(t, map[string]string{})
+	if total != "1" || len(keyIDs) != 1 || keyIDs[0] != other {
+		t.Errorf("ListKeys = %v (TotalCount %s), want only %s", keyIDs, total, other)
+	}
+
+	var state string
+	if err := server.pool.QueryRow(context.Background(), `SELECT key_state FROM keys WHERE key_id = $1`, keyID).Scan(&state); err != nil {
+		t.Fatalf("read key row: %v", err)
+	}
+	if state != "PendingDeletion" {
+		t.Errorf("row state = %s after the rejected requests, want PendingDeletion", state)
+	}
+}

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"time"
 )
 
 // Alias is an alias with the key it is bound to.
@@ -63,13 +64,13 @@ func (q *Queries) getAlias(ctx context.Context, scope Scope, aliasName, lockClau
 
 // ListAliasesByKeyID returns one page of the aliases bound to keyID, in byte
 // order of name, and their total count. It returns ErrNotFound when the key
-// does not exist in scope.
+// does not exist in scope, or its DeleteDate is at or before now.
 //
 // The key check, the count and the page are one statement, so they come from
 // one snapshot in one round trip: a concurrent write can never make TotalCount
 // disagree with the page. The left join keeps the key's row when the page is
 // empty (past the end, or limit 0), so the count still comes back.
-func (q *Queries) ListAliasesByKeyID(ctx context.Context, scope Scope, keyID string, limit, offset int64) (AliasPage, error) {
+func (q *Queries) ListAliasesByKeyID(ctx context.Context, scope Scope, keyID string, now time.Time, limit, offset int64) (AliasPage, error) {
 	rows, err := q.db.Query(ctx, `
 		SELECT total.count, page.alias_name, page.alias_arn
 		FROM keys AS k
@@ -85,8 +86,9 @@ func (q *Queries) ListAliasesByKeyID(ctx context.Context, scope Scope, keyID str
 			ORDER BY a.alias_name
 			LIMIT $4 OFFSET $5
 		) AS page ON true
-		WHERE k.account_id = $1 AND k.region_id = $2 AND k.key_id = $3`,
-		scope.AccountID, scope.RegionID, keyID, limit, offset)
+		WHERE k.account_id = $1 AND k.region_id = $2 AND k.key_id = $3
+		  AND (k.delete_date IS NULL OR k.delete_date > $6)`,
+		scope.AccountID, scope.RegionID, keyID, limit, offset, now)
 	if err != nil {
 		return AliasPage{}, translate(err)
 	}

@@ -189,10 +189,11 @@ type KeyPage struct {
 	TotalCount int64
 }
 
-// ListKeys returns one page of the keys in scope that match filter, ordered
-// by creation time then key ID, and their total count. The count and the
-// page come from one statement, so from one snapshot.
-func (q *Queries) ListKeys(ctx context.Context, scope Scope, filter KeyFilter, limit, offset int64) (KeyPage, error) {
+// ListKeys returns one page of the keys in scope that match filter and whose
+// DeleteDate, if any, is after now, ordered by creation time then key ID,
+// and their total count. The count and the page come from one statement, so
+// from one snapshot.
+func (q *Queries) ListKeys(ctx context.Context, scope Scope, filter KeyFilter, now time.Time, limit, offset int64) (KeyPage, error) {
 	rows, err := q.db.Query(ctx, `
 		WITH matching AS (
 			SELECT key_id, arn, creation_date
@@ -202,6 +203,7 @@ func (q *Queries) ListKeys(ctx context.Context, scope Scope, filter KeyFilter, l
 			  AND ($4::text[] IS NULL OR key_spec = ANY ($4))
 			  AND ($5::text[] IS NULL OR key_usage = ANY ($5))
 			  AND ($6::text[] IS NULL OR protection_level = ANY ($6))
+			  AND (delete_date IS NULL OR delete_date > $9)
 		)
 		SELECT total.count, page.key_id, page.arn
 		FROM (SELECT count(*) AS count FROM matching) AS total
@@ -211,7 +213,7 @@ func (q *Queries) ListKeys(ctx context.Context, scope Scope, filter KeyFilter, l
 			LIMIT $7 OFFSET $8
 		) AS page ON true`,
 		scope.AccountID, scope.RegionID, filter.States, filter.Specs, filter.Usages, filter.ProtectionLevels,
-		limit, offset)
+		limit, offset, now)
 	if err != nil {
 		return KeyPage{}, translate(err)
 	}

@@ -104,7 +104,7 @@ func TestScopeIsolation(t *testing.T) {
 		if _, err := store.GetAlias(ctx, scope, "alias/mine"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: GetAlias = %v, want ErrNotFound", name, err)
 		}
-		if _, err := store.ListAliasesByKeyID(ctx, scope, "k1", 10, 0); !errors.Is(err, ErrNotFound) {
+		if _, err := store.ListAliasesByKeyID(ctx, scope, "k1", time.Now(), 10, 0); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: ListAliasesByKeyID = %v, want ErrNotFound", name, err)
 		}
 		if page, err := store.ListAliases(ctx, scope, 10, 0); err != nil || page.TotalCount != 0 {

@@ -51,7 +51,7 @@ func (s *Service) ListAliasesByKeyID(ctx context.Context, scope Scope, in ListAl
 		return AliasPage{}, keyNotFound()
 	}
 
-	rows, err := s.store.ListAliasesByKeyID(ctx, scope, ref.keyID, paging.limit(), paging.offset())
+	rows, err := s.store.ListAliasesByKeyID(ctx, scope, ref.keyID, s.now(), paging.limit(), paging.offset())
 	if errors.Is(err, repository.ErrNotFound) {
 		return AliasPage{}, keyNotFound()
 	}
@@ -81,7 +81,7 @@ func (s *Service) CreateAlias(ctx context.Context, scope Scope, in CreateAliasIn
 	return s.inTx(ctx, func(q *repository.Queries) error {
 		// The share lock keeps the key from being scheduled for deletion
 		// between the state check and the insert.
-		key, err := foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
+		key, err := s.foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) UpdateAlias(ctx context.Context, scope Scope, in UpdateAliasIn
 		if ref.foreign {
 			return keyNotFound()
 		}
-		key, err := foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
+		key, err := s.foundKey(q.GetKeyForShare(ctx, scope, ref.keyID))
 		if err != nil {
 			return err
 		}
@@ -225,6 +225,10 @@ type ListAliasesInput struct {
 var listAliasesSizes = pageRange{minSize: 0, maxSize: 100, defaultSize: 10}
 
 // ListAliases returns one page of all aliases in scope, in byte order.
+//
+// NOTE: aliases of a key whose DeleteDate has passed are listed until the
+// deletion worker removes them, at most one --deletion-interval later;
+// every other operation already treats them as gone.
 func (s *Service) ListAliases(ctx context.Context, scope Scope, in ListAliasesInput) (AliasPage, error) {
 	paging, err := parsePage(in.PageNumber, in.PageSize, listAliasesSizes)
 	if err != nil {

@@ -127,13 +127,18 @@ func fromRepository(err error) error {
 }
 
 // foundKey turns the result of a key lookup into API errors: a missing key
-// is Forbidden.KeyNotFound.
-func foundKey(key repository.Key, err error) (repository.Key, error) {
+// is Forbidden.KeyNotFound, and so is a key whose DeleteDate has passed,
+// because it is deleted for good even before the deletion worker removes
+// its row. Otherwise CancelKeyDeletion could bring it back.
+func (s *Service) foundKey(key repository.Key, err error) (repository.Key, error) {
 	if errors.Is(err, repository.ErrNotFound) {
 		return repository.Key{}, keyNotFound()
 	}
 	if err != nil {
 		return repository.Key{}, fromRepository(err)
+	}
+	if key.DeleteDate != nil && !key.DeleteDate.After(s.now()) {
+		return repository.Key{}, keyNotFound()
 	}
 	return key, nil
 }

@@ -291,16 +291,20 @@ func (s *Service) resolveKey(ctx context.Context, q *repository.Queries, scope S
 		return repository.Key{}, keyNotFound()
 	}
 
-	keyID := ref.keyID
-	if ref.isAlias() {
-		alias, err := foundAlias(q.GetAlias(ctx, scope, ref.aliasName))
-		if err != nil {
-			return repository.Key{}, err
-		}
-		keyID = alias.KeyID
+	if !ref.isAlias() {
+		return s.foundKey(q.GetKey(ctx, scope, ref.keyID))
 	}
 
-	return foundKey(q.GetKey(ctx, scope, keyID))
+	alias, err := foundAlias(q.GetAlias(ctx, scope, ref.aliasName))
+	if err != nil {
+		return repository.Key{}, err
+	}
+	key, err := s.foundKey(q.GetKey(ctx, scope, alias.KeyID))
+	if ErrorCode(err) == CodeKeyNotFound {
+		// The alias goes with its key when the key is deleted.
+		return repository.Key{}, aliasNotFound()
+	}
+	return key, err
 }
 
 func validateDescription(description string) error {

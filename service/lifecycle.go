@@ -99,7 +99,7 @@ func (s *Service) changeKeyState(ctx context.Context, scope Scope, action, rawKe
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		key, err := foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
+		key, err := s.foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, scope Scope, in Upda
 	}
 
 	return s.inTx(ctx, func(q *repository.Queries) error {
-		key, err := foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
+		key, err := s.foundKey(q.GetKeyForUpdate(ctx, scope, ref.keyID))
 		if err != nil {
 			return err
 		}

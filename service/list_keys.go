@@ -52,7 +52,7 @@ func (s *Service) ListKeys(ctx context.Context, scope Scope, in ListKeysInput) (
 		return KeyPage{}, err
 	}
 
-	rows, err := s.store.ListKeys(ctx, scope, filter, paging.limit(), paging.offset())
+	rows, err := s.store.ListKeys(ctx, scope, filter, s.now(), paging.limit(), paging.offset())
 	if err != nil {
 		return KeyPage{}, fromRepository(err)
 	}
