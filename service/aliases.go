@@ -226,9 +226,10 @@ var listAliasesSizes = pageRange{minSize: 0, maxSize: 100, defaultSize: 10}
 
 // ListAliases returns one page of all aliases in scope, in byte order.
 //
-// NOTE: aliases of a key whose DeleteDate has passed are listed until the
-// deletion worker removes them, at most one --deletion-interval later;
-// every other operation already treats them as gone.
+// NOTE: aliases of a key whose DeleteDate has passed are still listed, and
+// UpdateAlias and DeleteAlias still find them, until the deletion worker
+// removes them at most one --deletion-interval later. DescribeKey already
+// reports them as not found.
 func (s *Service) ListAliases(ctx context.Context, scope Scope, in ListAliasesInput) (AliasPage, error) {
 	paging, err := parsePage(in.PageNumber, in.PageSize, listAliasesSizes)
 	if err != nil {
