@@ -98,13 +98,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	response, err := h.serveAPI(r, c)
 	if err != nil {
-		h.writeError(w, c, err)
+		h.writeError(w, r, c, err)
 		return
 	}
 
 	body, contentType, err := encodeBody(c.format, c.action+"Response", response)
 	if err != nil {
-		h.writeError(w, c, err)
+		h.writeError(w, r, c, err)
 		return
 	}
 	writeBody(w, http.StatusOK, contentType, body)
@@ -201,7 +201,7 @@ func actionNotFound() *service.Error {
 // writeError writes the error body of err. An error that is not an API error
 // becomes InternalFailure. A 5xx body never carries the cause; the log line
 // does.
-func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	var apiErr *service.Error
 	if !errors.As(err, &apiErr) {
 		apiErr = &service.Error{Code: service.CodeInternalFailure, Message: "Internal Failure.", Cause: err}
@@ -213,9 +213,13 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 		slog.Int("status", status), slog.String("code", apiErr.Code),
 		slog.Duration("duration", time.Since(c.started)),
 	}
-	if status >= http.StatusInternalServerError {
+	switch {
+	case status >= http.StatusInternalServerError && r.Context().Err() != nil:
+		// The client hung up and cancelled the query; nothing is broken.
+		h.logger.Info("HTTP API: client closed the request", append(attributes, slog.Any("error", err))...)
+	case status >= http.StatusInternalServerError:
 		h.logger.Error("HTTP API: request failed", append(attributes, slog.Any("error", err))...)
-	} else {
+	default:
 		h.logger.Info("HTTP API: request rejected", append(attributes, slog.String("message", apiErr.Message))...)
 	}
 

@@ -77,7 +77,9 @@ func translate(err error) error {
 
 	var netErr net.Error
 	var connectErr *pgconn.ConnectError
-	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) ||
+	// A cancelled context is a client that hung up or a server shutting
+	// down; either way the query may succeed when tried again.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || pgconn.Timeout(err) ||
 		errors.As(err, &connectErr) || errors.As(err, &netErr) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

@@ -34,6 +34,21 @@ func TestTranslateStatementTimeout(t *testing.T) {
 	}
 }
 
+func TestTranslateCancelledQuery(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+
+	_, err := pool.Exec(ctx, "SELECT pg_sleep(2)")
+	if got := translate(err); !errors.Is(got, ErrUnavailable) {
+		t.Errorf("translate(cancelled query) = %v, want ErrUnavailable", got)
+	}
+}
+
 func TestTranslateConflictByName(t *testing.T) {
 	t.Parallel()
 	store := NewStore(pgtest.NewPool(t))

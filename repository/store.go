@@ -57,6 +57,15 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 		return translate(err)
 	}
 
+	// A panic in fn must not leave the connection checked out in an open
+	// transaction; net/http recovers handler panics and goes on serving.
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			panic(recovered)
+		}
+	}()
+
 	if err := fn(&Queries{db: tx}); err != nil {
 		if rollbackErr := tx.Rollback(context.WithoutCancel(ctx)); rollbackErr != nil && !errors.Is(rollbackErr, pgx.ErrTxClosed) {
 			return errors.Join(err, fmt.Errorf("roll back: %w", translate(rollbackErr)))
