@@ -38,6 +38,10 @@ type Config struct {
 	// Authenticator decides the account of each request.
 	Authenticator Authenticator
 
+	// Throttle, when set, limits the requests of each account; a request
+	// over the limit is 429 Rejected.Throttling.
+	Throttle *AccountThrottle
+
 	// Ready reports whether the server can serve, for /readyz. Nil means
 	// always ready.
 	Ready func(ctx context.Context) error
@@ -115,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveAPI checks the request in the order that gives each request one
 // predictable error: path and method, parameters, format, action and
-// version, region, authentication, then the action itself.
+// version, region, authentication, throttling, then the action itself.
 func (h *Handler) serveAPI(r *http.Request, c *call) (any, error) {
 	if r.URL.Path != "/" || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
 		return nil, actionNotFound()
@@ -151,6 +155,11 @@ func (h *Handler) serveAPI(r *http.Request, c *call) (any, error) {
 	scope, err := h.config.Authenticator.Authenticate(r, p, body)
 	if err != nil {
 		return nil, err
+	}
+	if h.config.Throttle != nil {
+		if err := h.config.Throttle.Allow(scope.AccountID); err != nil {
+			return nil, err
+		}
 	}
 
 	ctx := service.WithRequestID(r.Context(), c.requestID)

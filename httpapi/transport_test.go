@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kmsmeta/httpapi"
+	"kmsmeta/internal/pgtest"
 	"kmsmeta/repository"
 	"kmsmeta/service"
 )
@@ -232,5 +233,36 @@ func TestDatabaseUnavailable(t *testing.T) {
 	reply = server.do(t, http.MethodGet, server.URL+"healthz", "", nil)
 	if reply.Status != http.StatusOK {
 		t.Errorf("/healthz status = %d, want 200", reply.Status)
+	}
+}
+
+func TestThrottlePerAccount(t *testing.T) {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	throttle := httpapi.NewAccountThrottle(0.1, 3)
+	serve := func(account string) *apiServer {
+		handler := httpapi.New(httpapi.Config{
+			Service:       service.New(repository.NewStore(pool)),
+			RegionID:      testRegion,
+			Authenticator: httpapi.NoAuthentication{AccountID: account, RegionID: testRegion},
+			Throttle:      throttle,
+		})
+		return serveHandler(t, handler, pool, account)
+	}
+	first, second := serve(testAccount), serve("1234567890123456")
+
+	for i := range 3 {
+		if reply := first.get(t, map[string]string{"Action": "ListKeys"}); reply.Status != http.StatusOK {
+			t.Fatalf("request %d within the burst: status %d, body %s", i+1, reply.Status, reply.Body)
+		}
+	}
+	body := expectError(t, first.get(t, map[string]string{"Action": "ListKeys"}), http.StatusTooManyRequests, "Rejected.Throttling")
+	if body["Message"] != "QPS Limit Exceeded." {
+		t.Errorf("Message = %q", body["Message"])
+	}
+
+	// The other account has a bucket of its own.
+	if reply := second.get(t, map[string]string{"Action": "ListKeys"}); reply.Status != http.StatusOK {
+		t.Errorf("other account: status %d, body %s", reply.Status, reply.Body)
 	}
 }

@@ -158,11 +158,13 @@ func TestServeWithDatabaseURL(t *testing.T) {
 	databaseURL := pgtest.NewEmptyDatabaseURL(t)
 
 	baseURL, logs, _ := startServe(t, nil, map[string]string{
-		"KMSMETA_DATABASE_URL":         databaseURL,
-		"KMSMETA_REGION":               "cn-shanghai",
-		"KMSMETA_ACCOUNT":              "1540355698848459",
-		"KMSMETA_MAX_KEYS_PER_ACCOUNT": "1",
-		"KMSMETA_AUTH":                 "none",
+		"KMSMETA_DATABASE_URL":            databaseURL,
+		"KMSMETA_REGION":                  "cn-shanghai",
+		"KMSMETA_ACCOUNT":                 "1540355698848459",
+		"KMSMETA_MAX_KEYS_PER_ACCOUNT":    "1",
+		"KMSMETA_MAX_REQUESTS_PER_SECOND": "0.01",
+		"KMSMETA_MAX_REQUEST_BURST":       "2",
+		"KMSMETA_AUTH":                    "none",
 	})
 
 	if !regexp.MustCompile(`msg="database: migration applied" version=1 `).MatchString(logs.String()) {
@@ -196,6 +198,12 @@ func TestServeWithDatabaseURL(t *testing.T) {
 	status, body = callAPI(t, baseURL, map[string]string{"Action": "CreateKey"})
 	if status != http.StatusBadRequest || !strings.Contains(body, `"Code":"Rejected.LimitExceeded"`) {
 		t.Errorf("second CreateKey with a quota of 1: status %d, body %s; want 400 Rejected.LimitExceeded", status, body)
+	}
+
+	// The burst of 2 is spent, and the next token comes in 100 s.
+	status, body = callAPI(t, baseURL, map[string]string{"Action": "ListKeys"})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, `"Code":"Rejected.Throttling"`) {
+		t.Errorf("third request with a burst of 2: status %d, body %s; want 429 Rejected.Throttling", status, body)
 	}
 }
 
@@ -333,6 +341,9 @@ func TestServeFlagsInvalid(t *testing.T) {
 		"alias quota":     {"--max-aliases-per-account", "many"},
 		"short interval":  {"--deletion-interval", "10ms"},
 		"interval unit":   {"--deletion-interval", "5"},
+		"negative rate":   {"--max-requests-per-second", "-1"},
+		"negative burst":  {"--max-request-burst", "-2"},
+		"rate word":       {"--max-requests-per-second", "fast"},
 		"argument":        {"extra"},
 	}
 	for name, args := range cases {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"regexp"
@@ -34,6 +35,8 @@ type serveConfig struct {
 	maxKeysPerAccount    int64
 	maxAliasesPerAccount int64
 	deletionInterval     time.Duration
+	maxRequestsPerSecond float64
+	maxRequestBurst      int
 
 	masterKeyFile     string
 	accessKeyCacheTTL time.Duration
@@ -75,6 +78,10 @@ func newServeFlags(config *serveConfig, stderr io.Writer) *flag.FlagSet {
 	flags.Int64Var(&config.maxAliasesPerAccount, "max-aliases-per-account", 0, "aliases one account may have in the region; 0 means no limit")
 	flags.DurationVar(&config.deletionInterval, "deletion-interval", time.Minute,
 		"how often keys whose DeleteDate has passed are deleted for good, such as 30s or 5m")
+	flags.Float64Var(&config.maxRequestsPerSecond, "max-requests-per-second", 0,
+		"average requests per second that one account may send to this server; 0 means no limit")
+	flags.IntVar(&config.maxRequestBurst, "max-request-burst", 0,
+		"requests that one account may send at once above the average; 0 means the per-second rate, rounded up")
 	flags.StringVar(&config.masterKeyFile, "master-key-file", "",
 		"file with the base64 master key that seals access key secrets; "+masterKeyVariable+" may hold the key instead, "+
 			"and the development default creates "+masterKeyFileName+" in --data-dir")
@@ -110,6 +117,12 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	}
 	if config.deletionInterval < time.Second {
 		return serveConfig{}, fmt.Errorf("invalid --deletion-interval %s: it must be at least 1s", config.deletionInterval)
+	}
+	if config.maxRequestsPerSecond < 0 || config.maxRequestBurst < 0 {
+		return serveConfig{}, errors.New("invalid throttling: --max-requests-per-second and --max-request-burst must be 0 (no limit) or more")
+	}
+	if config.maxRequestBurst == 0 {
+		config.maxRequestBurst = int(math.Ceil(config.maxRequestsPerSecond))
 	}
 	if err := parseAuthenticationConfig(&config, getenv); err != nil {
 		return serveConfig{}, err
@@ -179,7 +192,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 	}
 	defer stopAuthentication()
 
+	var throttle *httpapi.AccountThrottle
+	if config.maxRequestsPerSecond > 0 {
+		throttle = httpapi.NewAccountThrottle(config.maxRequestsPerSecond, config.maxRequestBurst)
+		logger.Info("HTTP API: throttling each account",
+			slog.Float64("requests_per_second", config.maxRequestsPerSecond), slog.Int("burst", config.maxRequestBurst))
+	}
+
 	handler := httpapi.New(httpapi.Config{
+		Throttle:      throttle,
 		Service:       svc,
 		RegionID:      config.region,
 		Authenticator: authenticator,
