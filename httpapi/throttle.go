@@ -66,8 +66,8 @@ func (t *AccountThrottle) Allow(accountID string) error {
 }
 
 // evictIdle drops the limiters of accounts idle long enough for their
-// bucket to be full again, which forgets nothing; if every account is
-// active, it starts over.
+// bucket to be full again, so dropping them loses no state. If every
+// account is active, it clears them all.
 func (t *AccountThrottle) evictIdle(now time.Time) {
 	refill := time.Duration(float64(t.burst) / float64(t.limit) * float64(time.Second))
 	for accountID, entry := range t.limiters {
