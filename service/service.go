@@ -1,6 +1,6 @@
 // Package service holds the API's rules: parameter validation, the forms of
-// KeyId, key states and transactions. It knows nothing of HTTP; its errors
-// carry the API error code and the transport maps codes to statuses.
+// KeyId, key states and transactions. It does not depend on HTTP. Its errors
+// carry the API error code, and the transport maps codes to statuses.
 package service
 
 import (

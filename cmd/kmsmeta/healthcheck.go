@@ -24,7 +24,7 @@ func newHealthcheckFlags(config *healthcheckConfig, stderr io.Writer) *flag.Flag
 	return flags
 }
 
-// runHealthcheck fetches a health URL and fails unless it answers 200. The
+// runHealthcheck fetches a readiness URL and fails unless the status is 200. The
 // container image has no shell or curl, so its health check runs this.
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var config healthcheckConfig

@@ -19,7 +19,7 @@ import (
 //
 // In the reverse case, a serve that starts while a command runs its own
 // server here fails at once, because the command holds the data directory's
-// lock; it never stops that server.
+// lock. So it never stops that server.
 func StartOrAttach(ctx context.Context, opts Options) (*Server, error) {
 	server, err := attach(ctx, opts)
 	if err != nil || server != nil {
