@@ -267,3 +267,53 @@ func TestKeyGoneOnceDeleteDatePassed(t *testing.T) {
 		t.Errorf("row state = %s after the rejected requests, want PendingDeletion", state)
 	}
 }
+
+func TestDeletionRacesUpdateAliasToExpiringKey(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock(time.Now().UTC())
+	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
+	ctx := context.Background()
+
+	// Both keys expire, the case in which UpdateAlias and the worker once
+	// took their locks in opposite orders. NOTE: the rounds rarely hit the
+	// narrow window of that deadlock, so this checks the outcome, not the
+	// lock order itself.
+	for round := range 20 {
+		expiring, target := server.createKey(t), server.createKey(t)
+		name := fmt.Sprintf("alias/both-expiring-%02d", round)
+		server.createAlias(t, name, expiring)
+		for _, keyID := range []string{expiring, target} {
+			server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": keyID, "PendingWindowInDays": "7"})
+		}
+		clock.Advance(8 * 24 * time.Hour)
+
+		var update response
+		var workerErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			update = server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": name, "KeyId": target})
+		})
+		wg.Go(func() {
+			_, workerErr = server.svc.DeleteExpiredKeys(ctx, testRegion, slog.New(slog.DiscardHandler))
+		})
+		wg.Wait()
+
+		if workerErr != nil {
+			t.Fatalf("round %d: deletion failed: %v", round, workerErr)
+		}
+		// The target is gone whichever side runs first: the alias either
+		// went with its key or the target is already past its DeleteDate.
+		switch update.Status {
+		case http.StatusNotFound:
+			body := update.JSON(t)
+			if body["Code"] != "Forbidden.KeyNotFound" && body["Code"] != "Forbidden.AliasNotFound" {
+				t.Errorf("round %d: UpdateAlias code %v, want a not-found code", round, body["Code"])
+			}
+		default:
+			t.Errorf("round %d: UpdateAlias status %d, body %s; want 404", round, update.Status, update.Body)
+		}
+		if bound, exists := server.allAliases(t)[name]; exists {
+			t.Errorf("round %d: alias survived on %s although both keys expired", round, bound)
+		}
+	}
+}
