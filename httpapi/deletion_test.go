@@ -275,9 +275,9 @@ func TestDeletionRacesUpdateAliasToExpiringKey(t *testing.T) {
 	ctx := context.Background()
 
 	// Both keys expire, the case in which UpdateAlias and the worker once
-	// took their locks in opposite orders. NOTE: the rounds rarely hit the
-	// narrow window of that deadlock, so this checks the outcome, not the
-	// lock order itself.
+	// took their locks in opposite orders. The rounds rarely hit the narrow
+	// window of that deadlock, so this checks the outcome, and
+	// TestUpdateAliasLocksKeyBeforeAlias checks the lock order itself.
 	for round := range 20 {
 		expiring, target := server.createKey(t), server.createKey(t)
 		name := fmt.Sprintf("alias/both-expiring-%02d", round)
@@ -315,5 +315,59 @@ func TestDeletionRacesUpdateAliasToExpiringKey(t *testing.T) {
 		if bound, exists := server.allAliases(t)[name]; exists {
 			t.Errorf("round %d: alias survived on %s although both keys expired", round, bound)
 		}
+	}
+}
+
+func TestUpdateAliasLocksKeyBeforeAlias(t *testing.T) {
+	t.Parallel()
+	server := startServer(t)
+	ctx := context.Background()
+	source, target := server.createKey(t), server.createKey(t)
+	server.createAlias(t, "alias/lock-order", source)
+
+	// Hold the target key as the deletion worker does, then let UpdateAlias
+	// queue behind it.
+	worker, err := server.pool.Begin(ctx)
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer func() { _ = worker.Rollback(ctx) }()
+	if _, err := worker.Exec(ctx, `SELECT 1 FROM keys WHERE key_id = $1 FOR UPDATE`, target); err != nil {
+		t.Fatalf("lock target key: %v", err)
+	}
+
+	done := make(chan response, 1)
+	go func() {
+		done <- server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": "alias/lock-order", "KeyId": target})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		err := server.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if err != nil {
+			t.Fatalf("read pg_stat_activity: %v", err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("UpdateAlias never waited for the key lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// While UpdateAlias waits for the key, the worker must still be able to
+	// lock the alias, as it does when it deletes a key's aliases. Had
+	// UpdateAlias locked the alias first, the two would deadlock here.
+	if _, err := worker.Exec(ctx, `SELECT 1 FROM aliases WHERE alias_name = 'alias/lock-order' FOR UPDATE NOWAIT`); err != nil {
+		t.Errorf("alias already locked while UpdateAlias waits for the key: %v", err)
+	}
+	if err := worker.Rollback(ctx); err != nil {
+		t.Fatalf("roll back: %v", err)
+	}
+
+	if reply := <-done; reply.Status != http.StatusOK {
+		t.Errorf("UpdateAlias after the lock was released: status %d, body %s", reply.Status, reply.Body)
 	}
 }
