@@ -136,17 +136,17 @@ func TestAuditTrailPerChange(t *testing.T) {
 
 // checkJSON compares a decoded JSON object with the expected text; an empty
 // want skips the check.
-func checkJSON(t *testing.T, what string, got map[string]any, want string) {
+func checkJSON(t *testing.T, field string, got map[string]any, want string) {
 	t.Helper()
 	if want == "" {
 		return
 	}
 	encoded, err := json.Marshal(got)
 	if err != nil {
-		t.Fatalf("encode %s: %v", what, err)
+		t.Fatalf("encode %s: %v", field, err)
 	}
 	if string(encoded) != want {
-		t.Errorf("%s = %s, want %s", what, encoded, want)
+		t.Errorf("%s = %s, want %s", field, encoded, want)
 	}
 }
 

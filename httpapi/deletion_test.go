@@ -41,8 +41,8 @@ func TestDeletionAfterDeleteDate(t *testing.T) {
 	server.createAlias(t, "alias/doomed-1", doomed)
 	server.createAlias(t, "alias/doomed-2", doomed)
 	later := server.createKey(t)
-	kept := server.createKey(t)
-	server.createAlias(t, "alias/kept", kept)
+	survivor := server.createKey(t)
+	server.createAlias(t, "alias/kept", survivor)
 	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": doomed, "PendingWindowInDays": "7"})
 	server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": later, "PendingWindowInDays": "30"})
 	logs := &syncBuffer{}
@@ -64,7 +64,7 @@ func TestDeletionAfterDeleteDate(t *testing.T) {
 	expectError(t, server.get(t, map[string]string{"Action": "ListAliasesByKeyId", "KeyId": doomed}), http.StatusNotFound, "Forbidden.KeyNotFound")
 	expectError(t, server.get(t, map[string]string{"Action": "CancelKeyDeletion", "KeyId": doomed}), http.StatusNotFound, "Forbidden.KeyNotFound")
 	expectError(t, server.get(t, map[string]string{"Action": "DescribeKey", "KeyId": "alias/doomed-1"}), http.StatusNotFound, "Forbidden.AliasNotFound")
-	if bound := server.allAliases(t); len(bound) != 1 || bound["alias/kept"] != kept {
+	if bound := server.allAliases(t); len(bound) != 1 || bound["alias/kept"] != survivor {
 		t.Errorf("aliases after the deletion = %v, want alias/kept only", bound)
 	}
 	if state := server.keyState(t, later); state != "PendingDeletion" {
@@ -92,7 +92,7 @@ func TestDeletionAfterDeleteDate(t *testing.T) {
 	}
 
 	// The alias name can be used again.
-	server.createAlias(t, "alias/doomed-1", kept)
+	server.createAlias(t, "alias/doomed-1", survivor)
 }
 
 func TestDeletionWorkerRuns(t *testing.T) {
@@ -175,6 +175,27 @@ func TestDeletionReplicasShareWork(t *testing.T) {
 	}
 }
 
+// raceUpdateAliasWithDeletion sends UpdateAlias while the deletion worker
+// runs, fails the test if the worker fails, and returns the response.
+func raceUpdateAliasWithDeletion(t *testing.T, server *apiServer, aliasName, targetKeyID string) response {
+	t.Helper()
+	var update response
+	var workerErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		update = server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": aliasName, "KeyId": targetKeyID})
+	})
+	wg.Go(func() {
+		_, workerErr = server.svc.DeleteExpiredKeys(context.Background(), testRegion, slog.New(slog.DiscardHandler))
+	})
+	wg.Wait()
+
+	if workerErr != nil {
+		t.Fatalf("deletion of %s's key failed: %v", aliasName, workerErr)
+	}
+	return update
+}
+
 func TestDeletionRacesUpdateAlias(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock(time.Now().UTC())
@@ -188,20 +209,7 @@ func TestDeletionRacesUpdateAlias(t *testing.T) {
 		server.mustCall(t, map[string]string{"Action": "ScheduleKeyDeletion", "KeyId": expiring, "PendingWindowInDays": "7"})
 		clock.Advance(8 * 24 * time.Hour)
 
-		var update response
-		var workerErr error
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			update = server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": name, "KeyId": target})
-		})
-		wg.Go(func() {
-			_, workerErr = server.svc.DeleteExpiredKeys(ctx, testRegion, slog.New(slog.DiscardHandler))
-		})
-		wg.Wait()
-
-		if workerErr != nil {
-			t.Fatalf("round %d: deletion failed: %v", round, workerErr)
-		}
+		update := raceUpdateAliasWithDeletion(t, server, name, target)
 		var deletedWithKey int
 		if err := server.pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'DeleteKey' AND alias_name = $1`, name).Scan(&deletedWithKey); err != nil {
 			t.Fatalf("count audit rows: %v", err)
@@ -272,7 +280,6 @@ func TestDeletionRacesUpdateAliasToExpiringKey(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock(time.Now().UTC())
 	server := startServerOn(t, pgtest.NewPool(t), testAccount, service.WithClock(clock.Now))
-	ctx := context.Background()
 
 	// Both keys expire, the case in which UpdateAlias and the worker once
 	// took their locks in opposite orders. The rounds rarely hit the narrow
@@ -287,20 +294,7 @@ func TestDeletionRacesUpdateAliasToExpiringKey(t *testing.T) {
 		}
 		clock.Advance(8 * 24 * time.Hour)
 
-		var update response
-		var workerErr error
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			update = server.get(t, map[string]string{"Action": "UpdateAlias", "AliasName": name, "KeyId": target})
-		})
-		wg.Go(func() {
-			_, workerErr = server.svc.DeleteExpiredKeys(ctx, testRegion, slog.New(slog.DiscardHandler))
-		})
-		wg.Wait()
-
-		if workerErr != nil {
-			t.Fatalf("round %d: deletion failed: %v", round, workerErr)
-		}
+		update := raceUpdateAliasWithDeletion(t, server, name, target)
 		// The target is gone whichever side runs first: the alias either
 		// went with its key or the target is already past its DeleteDate.
 		switch update.Status {

@@ -43,7 +43,7 @@ type SignatureAuthentication struct {
 // and well formed, then the timestamp must lie within MaxClockSkew. Next the
 // access key must exist and be enabled, the signature must match, and the
 // nonce must be unused. The nonce is recorded only after the signature has
-// matched, so that nobody can use up another client's nonces.
+// matched, so that a forged request cannot use up another client's nonces.
 func (a SignatureAuthentication) Authenticate(r *http.Request, p params, body []byte) (service.Scope, error) {
 	// readParams has already rejected a query string that does not parse.
 	query, err := url.ParseQuery(r.URL.RawQuery)

@@ -246,7 +246,7 @@ func parseRotation(enable, interval string) (time.Duration, error) {
 		return 0, InvalidParameter("RotationInterval", `it must be an integer followed by a unit d, h, m or s, such as "365d".`)
 	}
 
-	count, _ := strconv.ParseInt(match[1], 10, 64) // the pattern allows at most 9 digits, so it cannot fail
+	count, _ := strconv.ParseInt(match[1], 10, 64) // rotationIntervalPattern admits 1 to 9 digits, which always parse
 	unit := map[string]time.Duration{"d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}[match[2]]
 
 	// Compare the count before multiplying, because 9 digits of days

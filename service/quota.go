@@ -21,17 +21,17 @@ func WithLimits(limits Limits) Option {
 	}
 }
 
-func limitExceeded(what string, limit int64) *Error {
+func limitExceeded(resource string, limit int64) *Error {
 	return &Error{
 		Code:    CodeLimitExceeded,
-		Message: fmt.Sprintf("The account already has the maximum of %d %s in this region; delete some before creating more.", limit, what),
+		Message: fmt.Sprintf("The account already has the maximum of %d %s in this region; delete some before creating more.", limit, resource),
 	}
 }
 
 // checkQuota fails when the account already has limit items, as counted by
 // count. It locks the account row first, so concurrent creates of one
 // account count one after another and never overshoot the limit together.
-func checkQuota(ctx context.Context, q *repository.Queries, scope Scope, what string, limit int64,
+func checkQuota(ctx context.Context, q *repository.Queries, scope Scope, resource string, limit int64,
 	count func(context.Context, repository.Scope) (int64, error)) error {
 	if limit <= 0 {
 		return nil
@@ -46,7 +46,7 @@ func checkQuota(ctx context.Context, q *repository.Queries, scope Scope, what st
 	}
 
 	if existing >= limit {
-		return limitExceeded(what, limit)
+		return limitExceeded(resource, limit)
 	}
 	return nil
 }

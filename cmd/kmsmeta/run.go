@@ -65,14 +65,14 @@ func parseFlags(flags *flag.FlagSet, args []string, getenv func(string) string) 
 		return errUsage
 	}
 
-	given := map[string]bool{}
+	setOnCommandLine := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) {
-		given[f.Name] = true
+		setOnCommandLine[f.Name] = true
 	})
 
 	var errs []error
 	flags.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
+		if setOnCommandLine[f.Name] {
 			return
 		}
 		name := environmentName(f.Name)
